@@ -1,0 +1,68 @@
+"""slaclock: exact business-time and SLA clocks.
+
+How much business time has a ticket used, when is it due, is it breached?
+slaclock answers exactly (integer microseconds) across time zones, DST,
+overnight shifts, holidays, half days and pauses.
+
+>>> import datetime as dt, slaclock
+>>> cal = slaclock.Calendar.weekly("America/New_York", "Mon-Fri 09:00-17:00")
+>>> cal.due(dt.datetime(2024, 3, 8, 16, tzinfo=dt.timezone(dt.timedelta(hours=-5))), dt.timedelta(hours=2))
+datetime.datetime(2024, 3, 11, 14, 0, tzinfo=datetime.timezone.utc)
+
+Importing slaclock loads neither numpy, pandas nor holidays: the scalar
+path is pure Python.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+from slaclock.calendars import Calendar, CombinedCalendar, RecurringOverride, WeeklyCalendar
+from slaclock.errors import (
+    CalendarFormatError,
+    DurationError,
+    InputError,
+    IntervalOrderError,
+    NaiveDatetimeError,
+    NoOpenTimeError,
+    NonexistentTimeError,
+    OverlappingPausesError,
+    OverrideConflictError,
+    SlaClockError,
+    SlaClockWarning,
+    SpanError,
+    UnknownHolidaySourceError,
+    UnknownTimeZoneError,
+)
+from slaclock.holiday_sources import HolidaySource
+from slaclock.hours import Span, WeeklyHours
+
+try:
+    __version__ = version("slaclock")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
+    __version__ = "0+unknown"
+
+__all__ = [
+    "Calendar",
+    "CalendarFormatError",
+    "CombinedCalendar",
+    "DurationError",
+    "HolidaySource",
+    "InputError",
+    "IntervalOrderError",
+    "NaiveDatetimeError",
+    "NoOpenTimeError",
+    "NonexistentTimeError",
+    "OverlappingPausesError",
+    "OverrideConflictError",
+    "RecurringOverride",
+    "SlaClockError",
+    "SlaClockWarning",
+    "Span",
+    "SpanError",
+    "UnknownHolidaySourceError",
+    "UnknownTimeZoneError",
+    "WeeklyCalendar",
+    "WeeklyHours",
+    "__version__",
+]

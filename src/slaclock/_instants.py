@@ -1,0 +1,225 @@
+"""Aware datetimes <-> integer microseconds, zone lookup and zone offsets.
+
+This is the only module that touches ``tzinfo``. Everything else works on
+integers: instants are microseconds since the Unix epoch (UTC), wall times
+are "local microseconds" (the same count read on the zone's wall clock).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from collections.abc import Iterable
+from typing import Final
+
+from slaclock.errors import NaiveDatetimeError, NonexistentTimeError, UnknownTimeZoneError
+
+SECOND_US: Final = 1_000_000
+MINUTE_US: Final = 60 * SECOND_US
+HOUR_US: Final = 60 * MINUTE_US
+DAY_US: Final = 24 * HOUR_US
+#: The horizon unit: one mean Gregorian year (365.2425 days).
+YEAR_US: Final = 31_556_952 * SECOND_US
+
+UTC: Final = dt.UTC
+_EPOCH: Final = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_EPOCH_ORDINAL: Final = dt.date(1970, 1, 1).toordinal()
+#: The instants a datetime can hold, as microseconds.
+MIN_US: Final = (dt.datetime(1, 1, 2, tzinfo=dt.UTC) - _EPOCH) // dt.timedelta(microseconds=1)
+MAX_US: Final = (dt.datetime(9999, 12, 31, tzinfo=dt.UTC) - _EPOCH) // dt.timedelta(microseconds=1)
+
+TzLike = str | dt.tzinfo
+
+
+def zone_key(zone: object, field: str = "zone") -> str:
+    """Return the IANA key of ``zone`` (a name or a ``ZoneInfo``), checking it exists."""
+    if isinstance(zone, zoneinfo.ZoneInfo):
+        key = zone.key
+    elif isinstance(zone, str):
+        key = zone
+    elif zone is dt.UTC:
+        key = "UTC"
+    else:
+        raise UnknownTimeZoneError(
+            field, zone, "must be an IANA zone name or a zoneinfo.ZoneInfo", "e.g. 'Europe/Paris'"
+        )
+    get_zone(key, field)
+    return key
+
+
+def get_zone(key: str, field: str = "zone") -> zoneinfo.ZoneInfo:
+    """Look up an IANA zone, raising :class:`UnknownTimeZoneError` with the name."""
+    try:
+        return zoneinfo.ZoneInfo(key)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError) as exc:
+        raise UnknownTimeZoneError(
+            field, key, "is not a known IANA time zone", "e.g. 'America/New_York' or 'UTC'"
+        ) from exc
+
+
+def to_us(value: object, field: str = "instant", assume_tz: TzLike | None = None) -> int:
+    """Return the instant ``value`` (an aware datetime) as UTC microseconds.
+
+    A naive datetime raises :class:`NaiveDatetimeError` unless ``assume_tz``
+    names the zone to read its wall time in (with its ``fold`` as given); a
+    wall time in that zone's spring-forward gap raises
+    :class:`NonexistentTimeError`.
+    """
+    if not isinstance(value, dt.datetime):
+        raise NaiveDatetimeError(
+            field, value, "must be a timezone-aware datetime.datetime", "dates are not instants"
+        )
+    if value.tzinfo is None or value.utcoffset() is None:
+        if assume_tz is None:
+            raise NaiveDatetimeError.for_value(field, value)
+        value = localize(value, assume_tz, field)
+    td = value - _EPOCH
+    return (td.days * 86_400 + td.seconds) * SECOND_US + td.microseconds
+
+
+def localize(value: dt.datetime, assume_tz: TzLike, field: str) -> dt.datetime:
+    """Attach ``assume_tz`` to the naive ``value``; refuse wall times in a DST gap."""
+    tz = assume_tz if isinstance(assume_tz, dt.tzinfo) else get_zone(assume_tz, "assume_tz")
+    aware = value.replace(tzinfo=tz)
+    back = aware.astimezone(dt.UTC).astimezone(tz)
+    if back.replace(tzinfo=None, fold=0) != value.replace(fold=0):
+        raise NonexistentTimeError(
+            field,
+            value,
+            f"wall time does not exist in {tz} (it falls in a daylight-saving gap)",
+            "pass an aware datetime instead",
+        )
+    return aware
+
+
+def from_us(us: int) -> dt.datetime:
+    """Return the UTC-aware datetime of UTC microseconds ``us``."""
+    return _EPOCH + dt.timedelta(microseconds=us)
+
+
+def td_to_us(value: object, field: str = "duration") -> int:
+    """Return a ``timedelta`` as integer microseconds (no floats)."""
+    from slaclock.errors import DurationError
+
+    if not isinstance(value, dt.timedelta):
+        raise DurationError(field, value, "must be a datetime.timedelta")
+    return (value.days * 86_400 + value.seconds) * SECOND_US + value.microseconds
+
+
+def us_to_td(us: int) -> dt.timedelta:
+    """Return microseconds as a ``timedelta``."""
+    return dt.timedelta(microseconds=us)
+
+
+def date_to_local_us(day: dt.date) -> int:
+    """Local microseconds of ``day`` at 00:00 (wall clock, no zone)."""
+    return (day.toordinal() - _EPOCH_ORDINAL) * DAY_US
+
+
+def local_us_to_date(local_us: int) -> dt.date:
+    """The date a wall time in local microseconds falls on."""
+    return dt.date.fromordinal(local_us // DAY_US + _EPOCH_ORDINAL)
+
+
+def _offset_s(tz: dt.tzinfo, second: int) -> int:
+    off = dt.datetime.fromtimestamp(second, tz).utcoffset()
+    assert off is not None
+    return off.days * 86_400 + off.seconds
+
+
+class ZoneOffsets:
+    """The UTC offsets of one zone as pieces of constant offset.
+
+    ``pieces(lo, hi)`` returns ``[(start_us, end_us, offset_us), ...]``
+    covering ``[lo, hi)``: on each piece, wall time = UTC + offset.
+
+    Transitions are found by sampling the offset every ``_STEP`` seconds and
+    bisecting to the second where it changes (tzdata transitions fall on
+    whole seconds). Two transitions less than ``_STEP`` apart that cancel
+    out would be missed; tzdata has none since 1900 (tested in the suite).
+    """
+
+    _STEP: Final = 6 * 3600
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        self.tz = get_zone(key)
+
+    def offset_us(self, t_us: int) -> int:
+        """The UTC offset in force at instant ``t_us``."""
+        return _offset_s(self.tz, t_us // SECOND_US) * SECOND_US
+
+    def pieces(self, lo_us: int, hi_us: int) -> list[tuple[int, int, int]]:
+        """Pieces of constant offset covering ``[lo_us, hi_us)``."""
+        tz = self.tz
+        step = self._STEP
+        lo_s = lo_us // SECOND_US
+        hi_s = -(-hi_us // SECOND_US)
+        out: list[tuple[int, int, int]] = []
+        start = lo_us
+        prev_s = lo_s
+        prev_off = _offset_s(tz, prev_s)
+        while prev_s < hi_s:
+            nxt = min(prev_s + step, hi_s)
+            off = _offset_s(tz, nxt)
+            if off != prev_off:
+                # bisect: offset(a) == prev_off, offset(b) != prev_off
+                a, b = prev_s, nxt
+                while b - a > 1:
+                    mid = (a + b) // 2
+                    if _offset_s(tz, mid) == prev_off:
+                        a = mid
+                    else:
+                        b = mid
+                t_us = b * SECOND_US
+                out.append((start, t_us, prev_off * SECOND_US))
+                start = t_us
+                prev_s, prev_off = b, _offset_s(tz, b)
+                continue
+            prev_s = nxt
+        out.append((start, hi_us, prev_off * SECOND_US))
+        return out
+
+    def wall_to_first_utc(self, local_us: int) -> int:
+        """The earliest instant whose wall time is ``>= local_us``.
+
+        For a wall time in a DST gap this is the transition instant.
+        """
+        pieces = self.pieces(local_us - 2 * DAY_US, local_us + 2 * DAY_US)
+        best: int | None = None
+        for start, end, off in pieces:
+            cand = max(start, local_us - off)
+            if cand < end and (best is None or cand < best):
+                best = cand
+                break
+        assert best is not None
+        return best
+
+
+def local_wall_us(t_us: int, offsets: ZoneOffsets) -> int:
+    """Wall-clock microseconds of instant ``t_us`` in the zone."""
+    return t_us + offsets.offset_us(t_us)
+
+
+def to_dates(values: Iterable[object], field: str) -> frozenset[dt.date]:
+    """Read an iterable of dates (``datetime.date`` or ISO text)."""
+    out: set[dt.date] = set()
+    for i, v in enumerate(values):
+        out.add(parse_date(v, f"{field}[{i}]"))
+    return frozenset(out)
+
+
+def parse_date(value: object, field: str) -> dt.date:
+    """Read a ``datetime.date`` (not a datetime) or ISO ``YYYY-MM-DD`` text."""
+    from slaclock.errors import InputError
+
+    if isinstance(value, dt.datetime):
+        raise InputError(field, value, "must be a date, not a datetime")
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise InputError(field, value, "must be a date or ISO text 'YYYY-MM-DD'")

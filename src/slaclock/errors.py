@@ -1,0 +1,158 @@
+"""The one hierarchy of slaclock errors and warnings.
+
+Every error raised for bad input is an :class:`InputError` (and so a
+:class:`ValueError`) that names the offending field and value::
+
+    SlaClockError(Exception)
+      InputError(SlaClockError, ValueError)        .field, .value
+        NaiveDatetimeError, NonexistentTimeError, IntervalOrderError,
+        DurationError, UnknownTimeZoneError, SpanError, OverlappingPausesError,
+        UnknownHolidaySourceError, OverrideConflictError, CalendarFormatError
+      NoOpenTimeError(SlaClockError)               a search passed its horizon
+    SlaClockWarning(UserWarning)
+
+Errors keep all their constructor arguments in ``args`` so they pickle
+(they cross process pools, Dask and Spark).
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "CalendarFormatError",
+    "DurationError",
+    "InputError",
+    "IntervalOrderError",
+    "NaiveDatetimeError",
+    "NoOpenTimeError",
+    "NonexistentTimeError",
+    "OverlappingPausesError",
+    "OverrideConflictError",
+    "SlaClockError",
+    "SlaClockWarning",
+    "SpanError",
+    "UnknownHolidaySourceError",
+    "UnknownTimeZoneError",
+]
+
+
+class SlaClockError(Exception):
+    """Base class of every error slaclock raises on purpose."""
+
+
+class InputError(SlaClockError, ValueError):
+    """An argument or a field of an input is not valid.
+
+    Parameters
+    ----------
+    field
+        Where the bad value sits: a parameter name or a path such as
+        ``"hours.mon[1]"`` or ``"pauses[2].end"``.
+    value
+        The value that was given.
+    problem
+        What is wrong with it, as a phrase (``"must not be negative"``).
+    hint
+        Optional advice on how to fix it.
+
+    Examples
+    --------
+    >>> str(InputError("duration", -1, "must not be negative"))
+    'duration: must not be negative (got -1)'
+    """
+
+    def __init__(self, field: str, value: object, problem: str, hint: str = "") -> None:
+        super().__init__(field, value, problem, hint)
+        self.field = field
+        self.value = value
+        self.problem = problem
+        self.hint = hint
+
+    def __str__(self) -> str:
+        text = f"{self.field}: {self.problem} (got {self.value!r})"
+        return f"{text}; {self.hint}" if self.hint else text
+
+
+class NaiveDatetimeError(InputError):
+    """A datetime without a time zone was given where an instant is needed."""
+
+    @classmethod
+    def for_value(cls, field: str, value: object) -> NaiveDatetimeError:
+        """Build the standard message for a naive ``value`` in ``field``."""
+        return cls(
+            field,
+            value,
+            "datetime has no time zone",
+            "pass an aware datetime, or assume_tz='Area/City' to read wall times in that zone",
+        )
+
+
+class NonexistentTimeError(InputError):
+    """A wall time read with ``assume_tz`` falls into a DST gap and names no instant."""
+
+
+class IntervalOrderError(InputError):
+    """An interval ends before it starts."""
+
+
+class DurationError(InputError):
+    """A duration or count is negative, fractional below a microsecond, or of the wrong type."""
+
+
+class UnknownTimeZoneError(InputError):
+    """The time zone is not in the IANA database available to ``zoneinfo``."""
+
+
+class SpanError(InputError):
+    """Opening hours or a span (``"09:00-17:00"``) cannot be read."""
+
+
+class OverlappingPausesError(InputError):
+    """Two pause intervals overlap (touching pauses are fine and merge)."""
+
+
+class UnknownHolidaySourceError(InputError):
+    """The ``holidays`` package knows no such country, subdivision, market or category."""
+
+
+class OverrideConflictError(InputError):
+    """Two overrides of the same kind give hours for one date."""
+
+
+class CalendarFormatError(InputError):
+    """A calendar dictionary (``Calendar.from_dict``) is malformed."""
+
+
+class NoOpenTimeError(SlaClockError):
+    """A search did not reach its answer within the calendar's horizon.
+
+    Raised, fast, when a calendar never opens (or never closes) again within
+    ``horizon_years`` of the search's start, instead of searching forever.
+
+    Parameters
+    ----------
+    operation
+        The operation that searched (``"due"``, ``"next_close"``, ...).
+    start
+        The instant the search started from.
+    horizon_years
+        How far the search looked.
+    reason
+        What was not found.
+    """
+
+    def __init__(self, operation: str, start: object, horizon_years: int, reason: str) -> None:
+        super().__init__(operation, start, horizon_years, reason)
+        self.operation = operation
+        self.start = start
+        self.horizon_years = horizon_years
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return (
+            f"{self.operation}: {self.reason} within {self.horizon_years} years "
+            f"of {self.start!r} (the calendar's horizon_years)"
+        )
+
+
+class SlaClockWarning(UserWarning):
+    """Base class of every warning slaclock emits."""

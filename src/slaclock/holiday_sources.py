@@ -1,0 +1,346 @@
+"""Where holidays come from: :class:`HolidaySource`.
+
+A source is a frozen *request*: to the ``holidays`` package (a country with
+its subdivision, categories and observed days, or a financial market), or a
+fixed set of dates (given directly or read from an ICS file). Years are
+looked up lazily, so a calendar works for any year. The ``holidays`` package
+is imported only when a source of that kind is built.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import os
+import threading
+from collections.abc import Iterable
+from typing import Any, Literal
+
+import attrs
+
+from slaclock._instants import parse_date
+from slaclock.errors import InputError, UnknownHolidaySourceError
+
+__all__ = ["HolidaySource"]
+
+Kind = Literal["country", "financial", "dates"]
+
+
+def _sorted_tuple(values: Iterable[str] | str | None) -> tuple[str, ...]:
+    if values is None:
+        return ()
+    if isinstance(values, str):
+        return (values,)
+    return tuple(sorted(set(values)))
+
+
+@attrs.frozen(repr=False)
+class HolidaySource:
+    """A frozen request for holiday dates.
+
+    Build it with :meth:`country`, :meth:`financial`, :meth:`dates`,
+    :meth:`ics` or :meth:`from_holidays`. Equal requests are equal values.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> src = HolidaySource.dates([dt.date(2024, 12, 25)], name="office")
+    >>> src.contains(dt.date(2024, 12, 25))
+    True
+    >>> src
+    HolidaySource.dates(['2024-12-25'], name='office')
+
+    .. versionadded:: 0.1
+    """
+
+    kind: Kind
+    code: str = ""
+    subdiv: str | None = None
+    categories: tuple[str, ...] = ()
+    observed: bool = True
+    entries: tuple[tuple[dt.date, str], ...] = ()
+    rules: tuple[tuple[str, str, int], ...] = ()
+    name: str = ""
+
+    # ---- constructors -------------------------------------------------------------
+
+    @classmethod
+    def country(
+        cls,
+        code: str,
+        *,
+        subdiv: str | None = None,
+        categories: Iterable[str] | str | None = None,
+        observed: bool = True,
+    ) -> HolidaySource:
+        """Public holidays of a country (ISO 3166 code) from the ``holidays`` package.
+
+        Raises
+        ------
+        UnknownHolidaySourceError
+            If the package knows no such country, subdivision or category.
+        """
+        src = cls("country", code, subdiv, _sorted_tuple(categories), bool(observed))
+        src._check()
+        return src
+
+    @classmethod
+    def financial(
+        cls,
+        market: str,
+        *,
+        categories: Iterable[str] | str | None = None,
+        observed: bool = True,
+    ) -> HolidaySource:
+        """Closing days of a financial market (``"NYSE"``, ``"XLON"``, ...) from ``holidays``."""
+        src = cls("financial", market, None, _sorted_tuple(categories), bool(observed))
+        src._check()
+        return src
+
+    @classmethod
+    def dates(
+        cls, dates: Iterable[dt.date | str] | dict[dt.date, str], *, name: str = ""
+    ) -> HolidaySource:
+        """A fixed set of dates (``datetime.date`` or ISO text); a mapping gives names too."""
+        if isinstance(dates, dict):
+            items = [(parse_date(d, f"holidays[{i}]"), str(n)) for i, (d, n) in enumerate(dates.items())]
+        else:
+            items = [(parse_date(d, f"holidays[{i}]"), "holiday") for i, d in enumerate(dates)]
+        merged: dict[dt.date, str] = {}
+        for d, n in items:
+            merged[d] = n if d not in merged else merged[d]
+        return cls("dates", entries=tuple(sorted(merged.items())), name=name)
+
+    @classmethod
+    def ics(cls, path: str | os.PathLike[str]) -> HolidaySource:
+        """All-day events of an iCalendar (``.ics``) file, read with ``icalendar``.
+
+        Multi-day events cover each of their dates; ``RRULE`` recurrences are
+        expanded per year with ``dateutil``. The file is read once, here.
+        """
+        import icalendar
+
+        field = f"holidays.ics({os.fspath(path)!r})"
+        try:
+            with open(path, "rb") as fh:
+                cal = icalendar.Calendar.from_ical(fh.read())
+        except OSError as exc:
+            raise UnknownHolidaySourceError(field, os.fspath(path), f"cannot be read ({exc.strerror})") from exc
+        except ValueError as exc:
+            raise UnknownHolidaySourceError(field, os.fspath(path), f"is not iCalendar data ({exc})") from exc
+        entries: dict[dt.date, str] = {}
+        rules: list[tuple[str, str, int]] = []
+        for i, ev in enumerate(cal.walk("VEVENT")):
+            name = str(ev.get("SUMMARY", "holiday"))
+            start_prop = ev.get("DTSTART")
+            if start_prop is None:
+                raise UnknownHolidaySourceError(f"{field}.events[{i}]", name, "event has no DTSTART")
+            start = _as_date(start_prop.dt)
+            end_prop = ev.get("DTEND")
+            if end_prop is not None:
+                days = max(1, (_as_date(end_prop.dt) - start).days)
+            elif ev.get("DURATION") is not None:
+                days = max(1, ev.get("DURATION").dt.days)
+            else:
+                days = 1
+            rrule = ev.get("RRULE")
+            if rrule is not None:
+                text = f"DTSTART:{start:%Y%m%d}\nRRULE:{rrule.to_ical().decode()}"
+                rules.append((text, name, days))
+            else:
+                for k in range(days):
+                    entries.setdefault(start + dt.timedelta(days=k), name)
+        return cls(
+            "dates", entries=tuple(sorted(entries.items())), rules=tuple(rules), name=os.fspath(path)
+        )
+
+    @classmethod
+    def from_holidays(cls, obj: Any) -> HolidaySource:
+        """Read a ``holidays`` object as the request it stands for.
+
+        It is never iterated (it is empty until looked up): its country or
+        market, subdivision, categories and ``observed`` flag are taken.
+        """
+        market = getattr(obj, "market", None)
+        country = getattr(obj, "country", None)
+        cats = getattr(obj, "categories", None)
+        observed = bool(getattr(obj, "observed", True))
+        if market:
+            return cls.financial(market, categories=cats, observed=observed)
+        if country:
+            return cls.country(country, subdiv=getattr(obj, "subdiv", None), categories=cats, observed=observed)
+        raise UnknownHolidaySourceError("holidays", obj, "is not a country or market holidays object")
+
+    @classmethod
+    def coerce(cls, value: object, field: str = "holidays") -> tuple[HolidaySource, ...]:
+        """Read what ``Calendar.weekly(holidays=...)`` accepts into a tuple of sources.
+
+        One source, a ``holidays`` object, an iterable of sources, or an
+        iterable of dates (which becomes one ``dates`` source).
+        """
+        if value is None:
+            return ()
+        if isinstance(value, HolidaySource):
+            return (value,)
+        if _is_holidays_object(value):
+            return (cls.from_holidays(value),)
+        if isinstance(value, (str, bytes, dt.date)) or not isinstance(value, Iterable):
+            raise InputError(
+                field, value, "must be a HolidaySource, a holidays object, or an iterable of them or of dates"
+            )
+        items = list(value)
+        sources: list[HolidaySource] = []
+        loose: list[dt.date | str] = []
+        for i, item in enumerate(items):
+            if isinstance(item, HolidaySource):
+                sources.append(item)
+            elif _is_holidays_object(item):
+                sources.append(cls.from_holidays(item))
+            elif isinstance(item, (dt.date, str)):
+                loose.append(parse_date(item, f"{field}[{i}]"))
+            else:
+                raise InputError(f"{field}[{i}]", item, "must be a HolidaySource, a holidays object or a date")
+        if loose:
+            sources.append(cls.dates(loose))
+        return tuple(sources)
+
+    # ---- lookups ------------------------------------------------------------------
+
+    def names_in_year(self, year: int) -> dict[dt.date, str]:
+        """Holidays of ``year`` with their names (cached per year on this value)."""
+        cache = self._year_cache
+        hit = cache.get(year)
+        if hit is None:
+            hit = self._compute_year(year)
+            cache[year] = hit  # a dict store is atomic; two threads compute the same value
+        return hit
+
+    def contains(self, day: dt.date) -> bool:
+        """True if ``day`` is a holiday of this source."""
+        return day in self.names_in_year(day.year)
+
+    @functools.cached_property
+    def _year_cache(self) -> dict[int, dict[dt.date, str]]:
+        return {}
+
+    @functools.cached_property
+    def _lock(self) -> threading.Lock:
+        return threading.Lock()
+
+    def _compute_year(self, year: int) -> dict[dt.date, str]:
+        if self.kind == "dates":
+            out = {d: n for d, n in self.entries if d.year == year}
+            if self.rules:
+                from dateutil.rrule import rrulestr
+
+                lo = dt.datetime(year, 1, 1) - dt.timedelta(days=366)  # noqa: DTZ001 - rrule dates are naive
+                hi = dt.datetime(year, 12, 31, 23, 59)  # noqa: DTZ001
+                for text, name, days in self.rules:
+                    for occ in rrulestr(text).between(lo, hi, inc=True):
+                        for k in range(days):
+                            d = occ.date() + dt.timedelta(days=k)
+                            if d.year == year:
+                                out.setdefault(d, name)
+            return out
+        obj = self._holidays_object(year)
+        return {d: str(n) for d, n in obj.items()}
+
+    def _holidays_object(self, years: int | list[int]) -> Any:
+        import holidays
+
+        kwargs: dict[str, Any] = {"years": years, "observed": self.observed}
+        if self.categories:
+            kwargs["categories"] = self.categories
+        if self.kind == "country":
+            return holidays.country_holidays(self.code, subdiv=self.subdiv, **kwargs)
+        return holidays.financial_holidays(self.code, **kwargs)
+
+    def _check(self) -> None:
+        what = "country" if self.kind == "country" else "market"
+        try:
+            self._holidays_object([])
+        except NotImplementedError as exc:
+            value: object = self.code
+            problem = f"is not a {what} the holidays package knows ({exc})"
+            field = f"holidays.{self.kind}"
+            if self.subdiv is not None and "subdivision" in str(exc):
+                field, value, problem = "holidays.subdiv", self.subdiv, f"is not a subdivision of {self.code}"
+            raise UnknownHolidaySourceError(field, value, problem) from exc
+        except (ValueError, TypeError) as exc:
+            raise UnknownHolidaySourceError(
+                "holidays.categories", self.categories, f"is not accepted by the holidays package ({exc})"
+            ) from exc
+
+    # ---- serialisation ----------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-able mapping that :meth:`from_dict` reads back to an equal source."""
+        if self.kind == "dates":
+            d: dict[str, Any] = {"dates": {k.isoformat(): n for k, n in self.entries}}
+            if self.rules:
+                d["rules"] = [{"rule": r, "name": n, "days": k} for r, n, k in self.rules]
+            if self.name:
+                d["name"] = self.name
+            return d
+        d = {self.kind: self.code}
+        if self.subdiv is not None:
+            d["subdiv"] = self.subdiv
+        if self.categories:
+            d["categories"] = list(self.categories)
+        if not self.observed:
+            d["observed"] = False
+        return d
+
+    @classmethod
+    def from_dict(cls, data: object, field: str = "holidays") -> HolidaySource:
+        """Read the mapping written by :meth:`to_dict`."""
+        if not isinstance(data, dict):
+            raise InputError(field, data, "must be a mapping such as {'country': 'US'}")
+        known = {"country", "financial", "subdiv", "categories", "observed", "dates", "rules", "name"}
+        for key in data:
+            if key not in known:
+                raise InputError(f"{field}.{key}", data[key], f"is not a holiday source key (known: {sorted(known)})")
+        if "country" in data:
+            return cls.country(
+                data["country"], subdiv=data.get("subdiv"), categories=data.get("categories"),
+                observed=data.get("observed", True),
+            )
+        if "financial" in data:
+            return cls.financial(data["financial"], categories=data.get("categories"), observed=data.get("observed", True))
+        if "dates" in data:
+            src = cls.dates(data["dates"], name=str(data.get("name", "")))
+            rules = data.get("rules", [])
+            if rules:
+                parsed = tuple((str(r["rule"]), str(r.get("name", "holiday")), int(r.get("days", 1))) for r in rules)
+                src = attrs.evolve(src, rules=parsed)
+            return src
+        raise InputError(field, data, "needs one of 'country', 'financial' or 'dates'")
+
+    def __repr__(self) -> str:
+        if self.kind == "dates":
+            shown = [d.isoformat() for d, _ in self.entries[:5]]
+            more = ", ..." if len(self.entries) > 5 else ""
+            extra = f", name={self.name!r}" if self.name else ""
+            rules = f", rules={len(self.rules)}" if self.rules else ""
+            return f"HolidaySource.dates({shown!r}{more}{extra}{rules})".replace("'], ...", "', ...]")
+        args = [repr(self.code)]
+        if self.subdiv is not None:
+            args.append(f"subdiv={self.subdiv!r}")
+        if self.categories:
+            args.append(f"categories={list(self.categories)!r}")
+        if not self.observed:
+            args.append("observed=False")
+        return f"HolidaySource.{self.kind}({', '.join(args)})"
+
+
+def _as_date(value: object) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    raise InputError("holidays.ics", value, "DTSTART/DTEND must be a date or a datetime")
+
+
+def _is_holidays_object(value: object) -> bool:
+    mod = type(value).__module__
+    return mod.startswith("holidays.") and isinstance(value, dict)
