@@ -199,7 +199,10 @@ def build_businesstimedelta(dates: Sequence[date]) -> Impl:
         "businesstimedelta",
         "businesstimedelta",
         slow=True,
-        note="pytz zone; `rule.difference(a, b).timedelta`, `a + BusinessTimeDelta(rule, timedelta=d)`",
+        note=(
+            "pytz zone; `rule.difference(a, b).timedelta`, "
+            "`a + BusinessTimeDelta(rule, timedelta=d)`"
+        ),
         elapsed=rule.difference,
         due=due,
         elapsed_us=lambda r: timedelta_us(r.timedelta),

@@ -106,9 +106,7 @@ class Measure:
     answers: list[int | None] = field(default_factory=list)  # µs, None where it raised
 
 
-def measure(
-    impl: ad.Impl, kind: str, tickets: Sequence[wl.Ticket], repeats: int
-) -> Measure | None:
+def measure(impl: ad.Impl, kind: str, tickets: Sequence[wl.Ticket], repeats: int) -> Measure | None:
     f = getattr(impl, kind)
     if f is None:
         return None
@@ -393,8 +391,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     base_e = base["elapsed"].us_per_call if base.get("elapsed") else None
     base_d = base["due"].us_per_call if base.get("due") else None
     out = [
-        f"## Per call: {args.n:,} tickets ({args.n_slow:,} for slow peers), "
-        f"best of {args.repeats}",
+        f"## Per call: {args.n:,} tickets ({args.n_slow:,} for slow peers), best of {args.repeats}",
         "",
         f"Wrong = answers that differ from {baseline_name} by at least 1 µs, "
         "compared exactly in integer microseconds.",
@@ -475,7 +472,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         f"`python -X importtime -c 'import X'` (cumulative µs of `X`) and wall time of "
         f"`python -c 'import X'`, best of 5; bare `python -c pass`: {info['bare_ms']:.1f} ms.",
         "",
-        "| module | -X importtime (ms) | wall (ms) | wall − bare (ms) | numpy/pandas/holidays loaded |",
+        "| module | -X importtime (ms) | wall (ms) | wall − bare (ms) "
+        "| numpy/pandas/holidays loaded |",
         "|---|--:|--:|--:|---|",
     ]
     for module, row in info["modules"].items():

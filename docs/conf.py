@@ -12,7 +12,8 @@ Run the examples on the pages::
 from __future__ import annotations
 
 import sys
-from importlib.metadata import PackageNotFoundError, version as _dist_version
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as _dist_version
 from pathlib import Path
 
 _DOCS = Path(__file__).resolve().parent
@@ -27,7 +28,7 @@ if _SRC.is_dir() and str(_SRC) not in sys.path:
 
 project = "slaclock"
 author = "the slaclock authors"
-copyright = "2026, the slaclock authors"  # noqa: A001 - Sphinx's name for it
+copyright = "2026, the slaclock authors"
 
 try:
     release = _dist_version("slaclock")
@@ -86,7 +87,7 @@ myst_heading_anchors = 3
 
 autodoc_member_order = "bysource"
 autodoc_typehints = "signature"
-autodoc_preserve_defaults = True
+autodoc_preserve_defaults = False
 add_module_names = False
 python_use_unqualified_type_names = True
 
@@ -96,12 +97,16 @@ napoleon_use_rtype = False
 
 # -- doctest -------------------------------------------------------------------
 
+# The pages' examples are ``{doctest}`` blocks; the docstring examples pulled
+# in by autodoc run too, and expect the names their module defines, hence the
+# star imports (every public module has a static ``__all__``).
 doctest_global_setup = """
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import slaclock
-from slaclock import Calendar
+from slaclock import *
+from slaclock.errors import *
 """
 
 # -- intersphinx (offline) -------------------------------------------------------

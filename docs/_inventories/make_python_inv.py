@@ -166,11 +166,11 @@ _add("py:class", "library/threading.html#$", "threading.Lock")
 
 def render() -> bytes:
     header = (
-        "# Sphinx inventory version 2\n"
-        "# Project: Python\n"
-        "# Version: 3\n"
-        "# The remainder of this file is compressed using zlib.\n"
-    ).encode()
+        b"# Sphinx inventory version 2\n"
+        b"# Project: Python\n"
+        b"# Version: 3\n"
+        b"# The remainder of this file is compressed using zlib.\n"
+    )
     lines = []
     for name, role, uri in sorted(set(ENTRIES)):
         lines.append(f"{name} {role} 1 {uri} -\n")

@@ -15,7 +15,8 @@ path is pure Python.
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
+from importlib.metadata import PackageNotFoundError as _PackageNotFoundError
+from importlib.metadata import version as _version
 
 from slaclock.calendars import Calendar, CombinedCalendar, RecurringOverride, WeeklyCalendar
 from slaclock.errors import (
@@ -24,8 +25,8 @@ from slaclock.errors import (
     InputError,
     IntervalOrderError,
     NaiveDatetimeError,
-    NoOpenTimeError,
     NonexistentTimeError,
+    NoOpenTimeError,
     OverlappingPausesError,
     OverrideConflictError,
     SlaClockError,
@@ -38,8 +39,8 @@ from slaclock.holiday_sources import HolidaySource
 from slaclock.hours import Span, WeeklyHours
 
 try:
-    __version__ = version("slaclock")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
+    __version__ = _version("slaclock")
+except _PackageNotFoundError:  # pragma: no cover - running from a source tree without install
     __version__ = "0+unknown"
 
 __all__ = [

@@ -24,6 +24,7 @@ YEAR_US: Final = 31_556_952 * SECOND_US
 UTC: Final = dt.UTC
 _EPOCH: Final = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _EPOCH_ORDINAL: Final = dt.date(1970, 1, 1).toordinal()
+_MAX_ORDINAL: Final = dt.date.max.toordinal()
 #: The instants a datetime can hold, as microseconds.
 MIN_US: Final = (dt.datetime(1, 1, 2, tzinfo=dt.UTC) - _EPOCH) // dt.timedelta(microseconds=1)
 MAX_US: Final = (dt.datetime(9999, 12, 31, tzinfo=dt.UTC) - _EPOCH) // dt.timedelta(microseconds=1)
@@ -117,11 +118,17 @@ def date_to_local_us(day: dt.date) -> int:
 
 
 def local_us_to_date(local_us: int) -> dt.date:
-    """The date a wall time in local microseconds falls on."""
-    return dt.date.fromordinal(local_us // DAY_US + _EPOCH_ORDINAL)
+    """The date a wall time in local microseconds falls on (clamped to years 1..9999)."""
+    return dt.date.fromordinal(min(max(local_us // DAY_US + _EPOCH_ORDINAL, 1), _MAX_ORDINAL))
+
+
+_MIN_S: Final = MIN_US // SECOND_US
+_MAX_S: Final = MAX_US // SECOND_US
 
 
 def _offset_s(tz: dt.tzinfo, second: int) -> int:
+    # Offsets beyond the datetime range are read at its edge (years 1 and 9999).
+    second = min(max(second, _MIN_S), _MAX_S)
     off = dt.datetime.fromtimestamp(second, tz).utcoffset()
     assert off is not None
     return off.days * 86_400 + off.seconds

@@ -172,47 +172,64 @@ def _align_up(t: int) -> int:
     return min(MAX_US, t + (-(t - MIN_US)) % YEAR_US)
 
 
+def _covers(tl: Timeline, lo: int, hi: int) -> bool:
+    return tl.lo <= lo and (hi < tl.hi or tl.hi == MAX_US)
+
+
 class TimelineCache:
-    """The growing compiled window of one calendar; thread-safe.
+    """The compiled windows of one calendar; thread-safe.
 
     ``covering(lo, hi)`` returns a :class:`Timeline` whose window holds
-    ``[lo, hi]``, compiling only what is missing. Timelines are immutable, so
-    readers need no lock; writers build a new one and swap it in.
+    ``[lo, hi]``, compiling only what is missing: a nearby window grows, a
+    far-away request gets a window of its own (so a query in year 9999 does
+    not compile the centuries in between). At most ``_MAX_WINDOWS`` windows
+    are kept, most recently built first. Timelines are immutable, so readers
+    need no lock; writers build a new tuple of windows and swap it in.
     """
+
+    _MAX_WINDOWS: Final = 8
 
     def __init__(self, compiler: Compiler) -> None:
         self._compile = compiler
         self._lock = threading.Lock()
-        self._current: Timeline | None = None
+        self._windows: tuple[Timeline, ...] = ()
 
     def covering(self, lo: int, hi: int) -> Timeline:
         """A timeline whose window ``[tl.lo, tl.hi)`` contains ``lo`` and ``hi``.
 
         ``hi`` itself is covered when ``hi < tl.hi`` or ``hi == MAX_US``.
         """
-        cur = self._current
-        if cur is not None and cur.lo <= lo and (hi < cur.hi or cur.hi == MAX_US):
-            return cur
+        for tl in self._windows:
+            if _covers(tl, lo, hi):
+                return tl
         with self._lock:
-            cur = self._current
-            if cur is not None and cur.lo <= lo and (hi < cur.hi or cur.hi == MAX_US):
-                return cur
+            windows = self._windows
+            for tl in windows:
+                if _covers(tl, lo, hi):
+                    return tl
             new_lo = _align_down(max(MIN_US, lo))
             new_hi = _align_up(min(MAX_US, hi + 1))
             if new_hi <= hi and new_hi < MAX_US:
                 new_hi = min(MAX_US, new_hi + YEAR_US)
-            if cur is None:
+            near = None
+            for tl in windows:
+                gap = max(tl.lo - hi, lo - tl.hi, 0)
+                if gap <= max(2 * _MIN_CHUNK, tl.hi - tl.lo):
+                    near = tl
+                    break
+            if near is None:
                 new_hi = min(MAX_US, max(new_hi, new_lo + 2 * _MIN_CHUNK))
                 tl = Timeline(new_lo, new_hi, merge(self._compile(new_lo, new_hi)))
             else:
-                new_lo = min(new_lo, cur.lo)
-                new_hi = max(new_hi, cur.hi)
+                new_lo = min(new_lo, near.lo)
+                new_hi = max(new_hi, near.hi)
                 parts: Intervals = []
-                if new_lo < cur.lo:
-                    parts.extend(self._compile(new_lo, cur.lo))
-                parts.extend(cur.intervals())
-                if new_hi > cur.hi:
-                    parts.extend(self._compile(cur.hi, new_hi))
+                if new_lo < near.lo:
+                    parts.extend(self._compile(new_lo, near.lo))
+                parts.extend(near.intervals())
+                if new_hi > near.hi:
+                    parts.extend(self._compile(near.hi, new_hi))
                 tl = Timeline(new_lo, new_hi, merge(parts))
-            self._current = tl
+            kept = [w for w in windows if w is not near and not (tl.lo <= w.lo and w.hi <= tl.hi)]
+            self._windows = (tl, *kept[: self._MAX_WINDOWS - 1])
             return tl

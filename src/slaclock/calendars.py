@@ -81,13 +81,17 @@ class RecurringOverride:
             text = rule.strip()
             if "DTSTART" not in text.upper():
                 raise InputError(
-                    field, rule, "recurring rule needs a DTSTART",
+                    field,
+                    rule,
+                    "recurring rule needs a DTSTART",
                     "e.g. 'DTSTART:20240101\\nRRULE:FREQ=MONTHLY;BYDAY=+1SA'",
                 )
             try:
                 rrulestr(text)
             except (ValueError, TypeError) as exc:
-                raise InputError(field, rule, f"is not an RFC 5545 recurrence rule ({exc})") from exc
+                raise InputError(
+                    field, rule, f"is not an RFC 5545 recurrence rule ({exc})"
+                ) from exc
         else:
             raise InputError(field, rule, "must be a date, a dateutil rrule or rule text")
         return cls(text, parse_day_spans(spans, f"{field}[{text!r}]"))
@@ -104,7 +108,10 @@ class RecurringOverride:
         hi = dt.datetime(b.year, b.month, b.day, 23, 59, 59)  # noqa: DTZ001
         rule = self._rule
         if rule._dtstart.tzinfo is not None:  # a rule with a zoned DTSTART: compare in its zone
-            lo, hi = lo.replace(tzinfo=rule._dtstart.tzinfo), hi.replace(tzinfo=rule._dtstart.tzinfo)
+            lo, hi = (
+                lo.replace(tzinfo=rule._dtstart.tzinfo),
+                hi.replace(tzinfo=rule._dtstart.tzinfo),
+            )
         return [occ.date() for occ in rule.between(lo, hi, inc=True)]
 
     def __repr__(self) -> str:
@@ -139,7 +146,9 @@ class Calendar:
     # ---- construction ---------------------------------------------------------------
 
     @staticmethod
-    def always_open(zone: TzLike = "UTC", *, horizon_years: int = DEFAULT_HORIZON_YEARS) -> WeeklyCalendar:
+    def always_open(
+        zone: TzLike = "UTC", *, horizon_years: int = DEFAULT_HORIZON_YEARS
+    ) -> WeeklyCalendar:
         """A calendar open 24 hours a day, every day, in ``zone``.
 
         Examples
@@ -149,7 +158,9 @@ class Calendar:
         >>> cal.elapsed(dt.datetime(2024, 1, 1, tzinfo=dt.UTC), dt.datetime(2024, 1, 2, tzinfo=dt.UTC))
         datetime.timedelta(days=1)
         """
-        return WeeklyCalendar(zone_key(zone), WeeklyHours.always(), horizon_years=_horizon(horizon_years))
+        return WeeklyCalendar(
+            zone_key(zone), WeeklyHours.always(), horizon_years=_horizon(horizon_years)
+        )
 
     @staticmethod
     def weekly(
@@ -194,11 +205,15 @@ class Calendar:
         recurring: list[RecurringOverride] = []
         for i, (key, spans) in enumerate((overrides or {}).items()):
             field = f"overrides[{key!r}]"
-            if isinstance(key, (dt.date, str)) and not (isinstance(key, str) and "RRULE" in key.upper()):
+            if isinstance(key, (dt.date, str)) and not (
+                isinstance(key, str) and "RRULE" in key.upper()
+            ):
                 day = parse_date(key, field)
                 if day in dated:
                     raise OverrideConflictError(
-                        field, key, f"date {day.isoformat()} has two overrides (entry {i} repeats it)"
+                        field,
+                        key,
+                        f"date {day.isoformat()} has two overrides (entry {i} repeats it)",
                     )
                 dated[day] = parse_day_spans(spans, field)
             else:
@@ -227,19 +242,27 @@ class Calendar:
         if kind in ("and", "or"):
             for k in ("left", "right"):
                 if k not in data:
-                    raise CalendarFormatError(f"{field}.{k}", None, f"a combined calendar needs '{k}'")
+                    raise CalendarFormatError(
+                        f"{field}.{k}", None, f"a combined calendar needs '{k}'"
+                    )
             extra = set(data) - {"kind", "left", "right"}
             if extra:
-                raise CalendarFormatError(f"{field}.{sorted(extra)[0]}", data[sorted(extra)[0]], "unknown key")
+                raise CalendarFormatError(
+                    f"{field}.{sorted(extra)[0]}", data[sorted(extra)[0]], "unknown key"
+                )
             left = Calendar.from_dict(data["left"], f"{field}.left")
             right = Calendar.from_dict(data["right"], f"{field}.right")
             return CombinedCalendar(kind, left, right)
         known = {"kind", "zone", "hours", "holidays", "overrides", "recurring", "horizon_years"}
         for k in data:
             if k not in known:
-                raise CalendarFormatError(f"{field}.{k}", data[k], f"unknown key (known: {sorted(known)})")
+                raise CalendarFormatError(
+                    f"{field}.{k}", data[k], f"unknown key (known: {sorted(known)})"
+                )
         if kind not in ("weekly", "always_open"):
-            raise CalendarFormatError(f"{field}.kind", kind, "must be 'weekly', 'always_open', 'and' or 'or'")
+            raise CalendarFormatError(
+                f"{field}.kind", kind, "must be 'weekly', 'always_open', 'and' or 'or'"
+            )
         if "zone" not in data:
             raise CalendarFormatError(f"{field}.zone", None, "is required")
         zone = data["zone"]
@@ -249,7 +272,9 @@ class Calendar:
             hours: object = cal.hours
         else:
             if "hours" not in data:
-                raise CalendarFormatError(f"{field}.hours", None, "is required for a weekly calendar")
+                raise CalendarFormatError(
+                    f"{field}.hours", None, "is required for a weekly calendar"
+                )
             hours = data["hours"]
         raw_holidays = data.get("holidays", [])
         if not isinstance(raw_holidays, list):
@@ -260,18 +285,26 @@ class Calendar:
         overrides: dict[Any, Any] = {}
         raw_over = data.get("overrides", {})
         if not isinstance(raw_over, Mapping):
-            raise CalendarFormatError(f"{field}.overrides", raw_over, "must be a mapping of date to spans")
+            raise CalendarFormatError(
+                f"{field}.overrides", raw_over, "must be a mapping of date to spans"
+            )
         overrides.update(raw_over)
         raw_rec = data.get("recurring", [])
         if not isinstance(raw_rec, list):
             raise CalendarFormatError(f"{field}.recurring", raw_rec, "must be a list")
         for i, r in enumerate(raw_rec):
             if not isinstance(r, Mapping) or "rule" not in r:
-                raise CalendarFormatError(f"{field}.recurring[{i}]", r, "must be {'rule': ..., 'hours': [...]}")
+                raise CalendarFormatError(
+                    f"{field}.recurring[{i}]", r, "must be {'rule': ..., 'hours': [...]}"
+                )
             overrides[r["rule"]] = r.get("hours", [])
         try:
             return Calendar.weekly(
-                zone, hours, holidays=sources, overrides=overrides, horizon_years=horizon  # type: ignore[arg-type]
+                zone,
+                hours,  # type: ignore[arg-type]  # WeeklyHours.parse checks it
+                holidays=sources,
+                overrides=overrides,
+                horizon_years=horizon,
             )
         except InputError as exc:
             raise type(exc)(f"{field}.{exc.field}", exc.value, exc.problem, exc.hint) from exc
@@ -451,7 +484,9 @@ class Calendar:
             if tl.lo <= limit or tl.lo <= MIN_US:
                 break
             lo = max(limit, min(tl.lo, b - 2 * (b - lo)))
-        raise NoOpenTimeError("subtract", end, self.horizon_years, "not enough open time before the end")
+        raise NoOpenTimeError(
+            "subtract", end, self.horizon_years, "not enough open time before the end"
+        )
 
     def next_open(self, t: dt.datetime, *, assume_tz: TzLike | None = None) -> dt.datetime:
         """The earliest open instant ``>= t`` (``t`` itself if open)."""
@@ -642,7 +677,9 @@ def _pauses_us(pauses: Iterable[Pause], assume_tz: TzLike | None) -> list[tuple[
         p0 = to_us(pair[0], f"pauses[{i}].start", assume_tz)
         p1 = to_us(pair[1], f"pauses[{i}].end", assume_tz)
         if p1 < p0:
-            raise IntervalOrderError(f"pauses[{i}].end", pair[1], f"must not be before its start ({pair[0]!r})")
+            raise IntervalOrderError(
+                f"pauses[{i}].end", pair[1], f"must not be before its start ({pair[0]!r})"
+            )
         if p1 > p0:
             items.append((p0, p1, i))
     items.sort()
@@ -745,8 +782,9 @@ class WeeklyCalendar(Calendar):
         pieces = offsets.pieces(lo - 2 * DAY_US, hi + 2 * DAY_US)
         omin = min(p[2] for p in pieces)
         omax = max(p[2] for p in pieces)
-        first = local_us_to_date(lo + omin) - dt.timedelta(days=1)
-        last = local_us_to_date(hi + omax) + dt.timedelta(days=1)
+        # one date of margin each side: a date's spans reach past its own UTC day
+        first = local_us_to_date(lo + omin - DAY_US)
+        last = local_us_to_date(hi + omax + DAY_US)
         out: Intervals = []
         emit = out.append
         weekly = self.hours.days
@@ -803,7 +841,9 @@ class WeeklyCalendar(Calendar):
             if self.overrides:
                 d["overrides"] = {k.isoformat(): [str(s) for s in v] for k, v in self.overrides}
             if self.recurring:
-                d["recurring"] = [{"rule": r.rule, "hours": [str(s) for s in r.spans]} for r in self.recurring]
+                d["recurring"] = [
+                    {"rule": r.rule, "hours": [str(s) for s in r.spans]} for r in self.recurring
+                ]
         if self.horizon_years != DEFAULT_HORIZON_YEARS:
             d["horizon_years"] = self.horizon_years
         return d
@@ -822,7 +862,9 @@ class WeeklyCalendar(Calendar):
             shown = dict(list(over.items())[:3])
             text = repr(shown)[:-1] + (", ..." if len(over) > 3 else "")
             for r in self.recurring:
-                text += (", " if len(text) > 1 else "") + f"{r.rule!r}: {[str(s) for s in r.spans]!r}"
+                text += (
+                    ", " if len(text) > 1 else ""
+                ) + f"{r.rule!r}: {[str(s) for s in r.spans]!r}"
             args.append(f"overrides={text}}}")
         if self.horizon_years != DEFAULT_HORIZON_YEARS:
             args.append(f"horizon_years={self.horizon_years}")
@@ -850,12 +892,12 @@ class CombinedCalendar(Calendar):
                 raise InputError(name, getattr(self, name), "must be a Calendar")
 
     @property
-    def zone(self) -> str:  # type: ignore[override]
+    def zone(self) -> str:
         """The zone of ``left``: its local dates are the combined calendar's."""
         return self.left.zone
 
     @property
-    def horizon_years(self) -> int:  # type: ignore[override]
+    def horizon_years(self) -> int:
         """The larger horizon of the two parts."""
         return max(self.left.horizon_years, self.right.horizon_years)
 
@@ -874,4 +916,3 @@ class CombinedCalendar(Calendar):
     def __repr__(self) -> str:
         sym = "&" if self.op == "and" else "|"
         return f"({self.left!r} {sym} {self.right!r})"
-

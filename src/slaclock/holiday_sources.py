@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import os
-import threading
 from collections.abc import Iterable
 from typing import Any, Literal
 
@@ -27,11 +26,11 @@ Kind = Literal["country", "financial", "dates"]
 
 
 def _sorted_tuple(values: Iterable[str] | str | None) -> tuple[str, ...]:
+    """Categories, sorted; the package's default ("public" alone) is stored as ()."""
     if values is None:
         return ()
-    if isinstance(values, str):
-        return (values,)
-    return tuple(sorted(set(values)))
+    out = (values,) if isinstance(values, str) else tuple(sorted(set(values)))
+    return () if out == ("public",) else out
 
 
 @attrs.frozen(repr=False)
@@ -103,12 +102,14 @@ class HolidaySource:
     ) -> HolidaySource:
         """A fixed set of dates (``datetime.date`` or ISO text); a mapping gives names too."""
         if isinstance(dates, dict):
-            items = [(parse_date(d, f"holidays[{i}]"), str(n)) for i, (d, n) in enumerate(dates.items())]
+            items = [
+                (parse_date(d, f"holidays[{i}]"), str(n)) for i, (d, n) in enumerate(dates.items())
+            ]
         else:
             items = [(parse_date(d, f"holidays[{i}]"), "holiday") for i, d in enumerate(dates)]
         merged: dict[dt.date, str] = {}
         for d, n in items:
-            merged[d] = n if d not in merged else merged[d]
+            merged.setdefault(d, n)
         return cls("dates", entries=tuple(sorted(merged.items())), name=name)
 
     @classmethod
@@ -125,16 +126,22 @@ class HolidaySource:
             with open(path, "rb") as fh:
                 cal = icalendar.Calendar.from_ical(fh.read())
         except OSError as exc:
-            raise UnknownHolidaySourceError(field, os.fspath(path), f"cannot be read ({exc.strerror})") from exc
+            raise UnknownHolidaySourceError(
+                field, os.fspath(path), f"cannot be read ({exc.strerror})"
+            ) from exc
         except ValueError as exc:
-            raise UnknownHolidaySourceError(field, os.fspath(path), f"is not iCalendar data ({exc})") from exc
+            raise UnknownHolidaySourceError(
+                field, os.fspath(path), f"is not iCalendar data ({exc})"
+            ) from exc
         entries: dict[dt.date, str] = {}
         rules: list[tuple[str, str, int]] = []
         for i, ev in enumerate(cal.walk("VEVENT")):
             name = str(ev.get("SUMMARY", "holiday"))
             start_prop = ev.get("DTSTART")
             if start_prop is None:
-                raise UnknownHolidaySourceError(f"{field}.events[{i}]", name, "event has no DTSTART")
+                raise UnknownHolidaySourceError(
+                    f"{field}.events[{i}]", name, "event has no DTSTART"
+                )
             start = _as_date(start_prop.dt)
             end_prop = ev.get("DTEND")
             if end_prop is not None:
@@ -151,7 +158,10 @@ class HolidaySource:
                 for k in range(days):
                     entries.setdefault(start + dt.timedelta(days=k), name)
         return cls(
-            "dates", entries=tuple(sorted(entries.items())), rules=tuple(rules), name=os.fspath(path)
+            "dates",
+            entries=tuple(sorted(entries.items())),
+            rules=tuple(rules),
+            name=os.fspath(path),
         )
 
     @classmethod
@@ -168,8 +178,12 @@ class HolidaySource:
         if market:
             return cls.financial(market, categories=cats, observed=observed)
         if country:
-            return cls.country(country, subdiv=getattr(obj, "subdiv", None), categories=cats, observed=observed)
-        raise UnknownHolidaySourceError("holidays", obj, "is not a country or market holidays object")
+            return cls.country(
+                country, subdiv=getattr(obj, "subdiv", None), categories=cats, observed=observed
+            )
+        raise UnknownHolidaySourceError(
+            "holidays", obj, "is not a country or market holidays object"
+        )
 
     @classmethod
     def coerce(cls, value: object, field: str = "holidays") -> tuple[HolidaySource, ...]:
@@ -186,7 +200,9 @@ class HolidaySource:
             return (cls.from_holidays(value),)
         if isinstance(value, (str, bytes, dt.date)) or not isinstance(value, Iterable):
             raise InputError(
-                field, value, "must be a HolidaySource, a holidays object, or an iterable of them or of dates"
+                field,
+                value,
+                "must be a HolidaySource, a holidays object, or an iterable of them or of dates",
             )
         items = list(value)
         sources: list[HolidaySource] = []
@@ -199,7 +215,9 @@ class HolidaySource:
             elif isinstance(item, (dt.date, str)):
                 loose.append(parse_date(item, f"{field}[{i}]"))
             else:
-                raise InputError(f"{field}[{i}]", item, "must be a HolidaySource, a holidays object or a date")
+                raise InputError(
+                    f"{field}[{i}]", item, "must be a HolidaySource, a holidays object or a date"
+                )
         if loose:
             sources.append(cls.dates(loose))
         return tuple(sources)
@@ -222,10 +240,6 @@ class HolidaySource:
     @functools.cached_property
     def _year_cache(self) -> dict[int, dict[dt.date, str]]:
         return {}
-
-    @functools.cached_property
-    def _lock(self) -> threading.Lock:
-        return threading.Lock()
 
     def _compute_year(self, year: int) -> dict[dt.date, str]:
         if self.kind == "dates":
@@ -264,11 +278,17 @@ class HolidaySource:
             problem = f"is not a {what} the holidays package knows ({exc})"
             field = f"holidays.{self.kind}"
             if self.subdiv is not None and "subdivision" in str(exc):
-                field, value, problem = "holidays.subdiv", self.subdiv, f"is not a subdivision of {self.code}"
+                field, value, problem = (
+                    "holidays.subdiv",
+                    self.subdiv,
+                    f"is not a subdivision of {self.code}",
+                )
             raise UnknownHolidaySourceError(field, value, problem) from exc
         except (ValueError, TypeError) as exc:
             raise UnknownHolidaySourceError(
-                "holidays.categories", self.categories, f"is not accepted by the holidays package ({exc})"
+                "holidays.categories",
+                self.categories,
+                f"is not accepted by the holidays package ({exc})",
             ) from exc
 
     # ---- serialisation ----------------------------------------------------------------
@@ -296,22 +316,44 @@ class HolidaySource:
         """Read the mapping written by :meth:`to_dict`."""
         if not isinstance(data, dict):
             raise InputError(field, data, "must be a mapping such as {'country': 'US'}")
-        known = {"country", "financial", "subdiv", "categories", "observed", "dates", "rules", "name"}
+        known = {
+            "country",
+            "financial",
+            "subdiv",
+            "categories",
+            "observed",
+            "dates",
+            "rules",
+            "name",
+        }
         for key in data:
             if key not in known:
-                raise InputError(f"{field}.{key}", data[key], f"is not a holiday source key (known: {sorted(known)})")
+                raise InputError(
+                    f"{field}.{key}",
+                    data[key],
+                    f"is not a holiday source key (known: {sorted(known)})",
+                )
         if "country" in data:
             return cls.country(
-                data["country"], subdiv=data.get("subdiv"), categories=data.get("categories"),
+                data["country"],
+                subdiv=data.get("subdiv"),
+                categories=data.get("categories"),
                 observed=data.get("observed", True),
             )
         if "financial" in data:
-            return cls.financial(data["financial"], categories=data.get("categories"), observed=data.get("observed", True))
+            return cls.financial(
+                data["financial"],
+                categories=data.get("categories"),
+                observed=data.get("observed", True),
+            )
         if "dates" in data:
             src = cls.dates(data["dates"], name=str(data.get("name", "")))
             rules = data.get("rules", [])
             if rules:
-                parsed = tuple((str(r["rule"]), str(r.get("name", "holiday")), int(r.get("days", 1))) for r in rules)
+                parsed = tuple(
+                    (str(r["rule"]), str(r.get("name", "holiday")), int(r.get("days", 1)))
+                    for r in rules
+                )
                 src = attrs.evolve(src, rules=parsed)
             return src
         raise InputError(field, data, "needs one of 'country', 'financial' or 'dates'")
@@ -322,7 +364,9 @@ class HolidaySource:
             more = ", ..." if len(self.entries) > 5 else ""
             extra = f", name={self.name!r}" if self.name else ""
             rules = f", rules={len(self.rules)}" if self.rules else ""
-            return f"HolidaySource.dates({shown!r}{more}{extra}{rules})".replace("'], ...", "', ...]")
+            return f"HolidaySource.dates({shown!r}{more}{extra}{rules})".replace(
+                "'], ...", "', ...]"
+            )
         args = [repr(self.code)]
         if self.subdiv is not None:
             args.append(f"subdiv={self.subdiv!r}")

@@ -154,7 +154,9 @@ def parse_day_spans(value: object, field: str) -> tuple[Span, ...]:
     if isinstance(value, Span):
         return (value,)
     if isinstance(value, str):
-        texts: Sequence[object] = [t for t in value.split(",") if t.strip()] if value.strip() else []
+        texts: Sequence[object] = (
+            [t for t in value.split(",") if t.strip()] if value.strip() else []
+        )
     elif isinstance(value, (list, tuple)):
         texts = value
     else:
@@ -167,8 +169,8 @@ def parse_day_spans(value: object, field: str) -> tuple[Span, ...]:
 
 def _parse_days(text: str, field: str, whole: object) -> list[int]:
     days: list[int] = []
-    spec = text.strip().lower()
-    if spec in ("daily", "everyday", "every day", "all", "*"):
+    spec = text.strip()
+    if spec.lower() in ("daily", "everyday", "every day", "all", "*"):
         return list(range(7))
     for part in spec.split(","):
         part = part.strip()
@@ -191,7 +193,10 @@ def _day_index(name: str, field: str, whole: object) -> int:
     key = name.strip().lower().rstrip(".")
     if key not in _DAY_NAMES:
         raise SpanError(
-            field, whole, f"unknown weekday {name.strip()!r}", "use Mon, Tue, Wed, Thu, Fri, Sat, Sun"
+            field,
+            whole,
+            f"unknown weekday {name.strip()!r}",
+            "use Mon, Tue, Wed, Thu, Fri, Sat, Sun",
         )
     return _DAY_NAMES[key]
 
@@ -249,13 +254,17 @@ class WeeklyHours:
                 gfield = f"{field}[{gi}]"
                 m = re.match(r"^\s*([A-Za-z][A-Za-z.,\s-]*?)\s+(\d.*|closed)\s*$", group)
                 if not m:
-                    raise SpanError(gfield, group.strip(), "must be 'DAYS HH:MM-HH:MM[, HH:MM-HH:MM]'")
+                    raise SpanError(
+                        gfield, group.strip(), "must be 'DAYS HH:MM-HH:MM[, HH:MM-HH:MM]'"
+                    )
                 _add_group(per_day, m.group(1), m.group(2), gfield, group.strip())
         elif isinstance(value, Mapping):
             for key, spans in value.items():
                 kfield = f"{field}.{key}"
                 if not isinstance(key, str):
-                    raise SpanError(kfield, key, "weekday key must be text such as 'mon' or 'mon-fri'")
+                    raise SpanError(
+                        kfield, key, "weekday key must be text such as 'mon' or 'mon-fri'"
+                    )
                 if isinstance(spans, str):
                     spans_text = spans
                 elif isinstance(spans, (list, tuple)):
@@ -296,7 +305,9 @@ class WeeklyHours:
         for a, b, d in groups:
             if not d:
                 continue
-            names = WEEKDAYS[a].title() if a == b else f"{WEEKDAYS[a].title()}-{WEEKDAYS[b].title()}"
+            names = (
+                WEEKDAYS[a].title() if a == b else f"{WEEKDAYS[a].title()}-{WEEKDAYS[b].title()}"
+            )
             parts.append(f"{names} {', '.join(str(s) for s in d)}")
         return "; ".join(parts)
 

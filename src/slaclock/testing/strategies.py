@@ -1,0 +1,512 @@
+"""Hypothesis strategies for slaclock values.
+
+Every strategy is a plain function returning a ``SearchStrategy`` with
+keyword-only options, checked when the strategy is built. Each docstring names
+the shrink target: the value hypothesis reports when it minimises a failure.
+
+The strategies aim at the hard cases: zones with odd offsets and DST rules,
+spans that start or end inside DST gaps and folds, overnight spans, holidays
+and overrides next to the instants under test, instants on span edges and
+DST transitions of 2011-2026. Calendars are small so examples stay fast.
+
+Correlate calendars and instants with an anchor date: draw
+``anchor_dates(zone=...)`` first, then pass ``around=anchor`` to
+:func:`calendars`, :func:`instants` and :func:`pauses`, so that holidays,
+overrides and instants land near each other.
+
+Examples
+--------
+>>> from hypothesis import given
+>>> from slaclock.testing import strategies as sst
+>>> @given(sst.calendars(), sst.durations())
+... def test_due_of_zero(cal, d):
+...     pass
+"""
+
+from __future__ import annotations
+
+import functools
+from datetime import UTC, date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from dateutil.rrule import MONTHLY, rrule, weekday
+from hypothesis import strategies as st
+
+from slaclock.calendars import Calendar, CombinedCalendar, WeeklyCalendar
+from slaclock.hours import WeeklyHours
+from slaclock.testing.reference import zone_transitions
+
+__all__ = [
+    "HARD_ZONES",
+    "MORE_ZONES",
+    "anchor_dates",
+    "calendars",
+    "combined_calendars",
+    "durations",
+    "holiday_dates",
+    "hours_texts",
+    "instants",
+    "overrides",
+    "pauses",
+    "weekly_hours",
+    "zones",
+]
+
+#: Zones with the rules that break business-time code: 30-minute DST
+#: (Lord Howe), a +05:45 offset (Kathmandu), a skipped date (Apia, 2011-12-30),
+#: and the usual northern and southern DST. UTC first: it is the shrink target.
+HARD_ZONES = (
+    "UTC",
+    "America/New_York",
+    "Europe/London",
+    "Europe/Berlin",
+    "Australia/Sydney",
+    "Australia/Lord_Howe",
+    "Asia/Kathmandu",
+    "Pacific/Apia",
+)
+#: More zones: DST at local midnight (Sao Paulo until 2019, Havana, Santiago,
+#: Tehran until 2022), half-hour offsets (St John's), on-and-off DST (Casablanca).
+MORE_ZONES = (
+    "America/Sao_Paulo",
+    "America/Havana",
+    "America/Santiago",
+    "Asia/Tehran",
+    "America/St_Johns",
+    "Africa/Casablanca",
+    "Asia/Tokyo",
+)
+
+_FIRST_YEAR = 2011
+_LAST_YEAR = 2026
+_DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_SLOT = timedelta(minutes=15)
+_SLOTS_PER_DAY = 96
+_DAY_SPECS = ("Mon-Fri", "Mon", "Sun", "Sat-Sun", "Daily", "Fri-Mon", "Tue-Thu", "Mon,Wed,Fri")
+
+
+def _check_positive(name: str, value: int) -> None:
+    if value < 1:
+        msg = f"{name}: must be at least 1 (got {value!r})"
+        raise ValueError(msg)
+
+
+def zones(*, hard_only: bool = False) -> st.SearchStrategy[str]:
+    """IANA zone keys, weighted to the hard ones (:data:`HARD_ZONES`).
+
+    Shrinks to ``"UTC"``.
+    """
+    if hard_only:
+        return st.sampled_from(HARD_ZONES)
+    return st.one_of(st.sampled_from(HARD_ZONES), st.sampled_from(HARD_ZONES + MORE_ZONES))
+
+
+# ---------------------------------------------------------------------------
+# Hours
+
+
+def _clock(slot: int) -> str:
+    hours, quarter = divmod(slot, 4)
+    return f"{hours:02d}:{quarter * 15:02d}"
+
+
+@st.composite
+def _span_text(draw: st.DrawFn, *, overnight: bool, max_slots: int) -> str:
+    # Offsets from 09:00 and from 8 hours, so the shrink target is 09:00-17:00.
+    start = (36 + draw(st.integers(0, _SLOTS_PER_DAY - 1))) % _SLOTS_PER_DAY
+    length = (31 + draw(st.integers(0, max_slots - 1))) % max_slots + 1
+    end = start + length
+    if end > _SLOTS_PER_DAY:
+        # Past midnight: an overnight span, or clipped to 24:00.
+        end = end - _SLOTS_PER_DAY if overnight else _SLOTS_PER_DAY
+    return f"{_clock(start)}-{_clock(end)}"
+
+
+@st.composite
+def _day_spec(draw: st.DrawFn) -> str:
+    if draw(st.booleans()):
+        days = draw(st.sets(st.integers(0, 6), min_size=1, max_size=3))
+        return ",".join(_DAY_NAMES[i] for i in sorted(days))
+    return draw(st.sampled_from(_DAY_SPECS))
+
+
+def hours_texts(
+    *, max_groups: int = 3, max_spans: int = 2, overnight: bool = True
+) -> st.SearchStrategy[str]:
+    """Weekly hours text such as ``"Mon-Fri 09:00-17:00; Sun 22:00-06:00"``.
+
+    Times are on a 15-minute grid (DST changes happen on it). Groups may
+    overlap (they merge) and a span whose end is before its start runs past
+    midnight when ``overnight``. Never closed all week.
+
+    Shrinks to ``"Mon-Fri 09:00-17:00"``.
+    """
+    _check_positive("max_groups", max_groups)
+    _check_positive("max_spans", max_spans)
+    span = _span_text(overnight=overnight, max_slots=_SLOTS_PER_DAY - 1)
+    group = st.builds(
+        lambda days, spans: f"{days} {', '.join(spans)}",
+        _day_spec(),
+        st.lists(span, min_size=1, max_size=max_spans),
+    )
+    return st.lists(group, min_size=1, max_size=max_groups).map("; ".join)
+
+
+def weekly_hours(
+    *, max_groups: int = 3, max_spans: int = 2, overnight: bool = True
+) -> st.SearchStrategy[WeeklyHours]:
+    """:class:`~slaclock.hours.WeeklyHours` parsed from :func:`hours_texts`.
+
+    Shrinks to ``Mon-Fri 09:00-17:00``.
+    """
+    texts = hours_texts(max_groups=max_groups, max_spans=max_spans, overnight=overnight)
+    return texts.map(WeeklyHours.parse)
+
+
+# ---------------------------------------------------------------------------
+# Dates near an anchor
+
+
+@functools.lru_cache(maxsize=64)
+def _transitions(zone: str) -> tuple[datetime, ...]:
+    lo = datetime(_FIRST_YEAR, 1, 1, tzinfo=UTC)
+    hi = datetime(_LAST_YEAR + 1, 1, 1, tzinfo=UTC)
+    return tuple(zone_transitions(zone, lo, hi))
+
+
+def anchor_dates(*, zone: str = "UTC") -> st.SearchStrategy[date]:
+    """A date of 2011-2026 to build a test scenario around.
+
+    Half the time the local date of one of ``zone``'s offset transitions.
+    Shrinks to 2011-01-01 (or ``zone``'s first transition date).
+    """
+    tz = ZoneInfo(zone)
+    on_transition = [t.astimezone(tz).date() for t in _transitions(zone)]
+    any_date = st.dates(date(_FIRST_YEAR, 1, 1), date(_LAST_YEAR, 12, 31))
+    if not on_transition:
+        return any_date
+    return st.one_of(st.sampled_from(on_transition), any_date)
+
+
+def _near(around: date | None, within_days: int) -> st.SearchStrategy[date]:
+    if around is None:
+        return st.dates(date(_FIRST_YEAR, 1, 1), date(_LAST_YEAR, 12, 31))
+    return st.integers(-within_days, within_days).map(lambda k: around + timedelta(days=k))
+
+
+def holiday_dates(
+    *, around: date | None = None, within_days: int = 10, max_size: int = 3
+) -> st.SearchStrategy[frozenset[date]]:
+    """Sets of holiday dates, within ``within_days`` of ``around`` when given.
+
+    Shrinks to the empty set.
+    """
+    _check_positive("within_days", within_days)
+    return st.frozensets(_near(around, within_days), max_size=max_size)
+
+
+@st.composite
+def _override_spans(draw: st.DrawFn) -> list[str]:
+    """Special hours of one date: closed, or one or two spans that do not cross midnight."""
+    count = draw(st.integers(0, 2))
+    slots = sorted(
+        draw(st.sets(st.integers(0, _SLOTS_PER_DAY), min_size=2 * count, max_size=2 * count))
+    )
+    return [f"{_clock(slots[i])}-{_clock(slots[i + 1])}" for i in range(0, len(slots), 2)]
+
+
+@st.composite
+def _monthly_rule(draw: st.DrawFn, *, around: date | None) -> rrule:
+    base = around if around is not None else date(2024, 1, 1)
+    start = base - timedelta(days=draw(st.integers(0, 120)))
+    dtstart = datetime.combine(start, time())
+    if draw(st.booleans()):
+        return rrule(MONTHLY, dtstart=dtstart, bymonthday=draw(st.integers(1, 28)))
+    nth = draw(st.sampled_from((1, 2, -1)))
+    return rrule(MONTHLY, dtstart=dtstart, byweekday=weekday(draw(st.integers(0, 6)), nth))
+
+
+@st.composite
+def _overrides(
+    draw: st.DrawFn, *, around: date | None, within_days: int, max_size: int, recurring: bool
+) -> dict[date | rrule, list[str]]:
+    out: dict[date | rrule, list[str]] = {}
+    for day in draw(st.sets(_near(around, within_days), max_size=max_size)):
+        out[day] = draw(_override_spans())
+    if recurring and draw(st.booleans()):
+        out[draw(_monthly_rule(around=around))] = draw(_override_spans())
+    return out
+
+
+def overrides(
+    *,
+    around: date | None = None,
+    within_days: int = 10,
+    max_size: int = 2,
+    recurring: bool = True,
+) -> st.SearchStrategy[dict[date | rrule, list[str]]]:
+    """The ``overrides=`` mapping of :meth:`Calendar.weekly`.
+
+    Dated overrides within ``within_days`` of ``around``, each closed (``[]``)
+    or one or two spans; with ``recurring``, maybe one monthly rule
+    (a ``dateutil.rrule.rrule`` with DTSTART) with its own spans.
+    Shrinks to ``{}``.
+    """
+    _check_positive("within_days", within_days)
+    return _overrides(
+        around=around, within_days=within_days, max_size=max_size, recurring=recurring
+    )
+
+
+# ---------------------------------------------------------------------------
+# Calendars
+
+
+@st.composite
+def _calendars(
+    draw: st.DrawFn,
+    *,
+    zone: st.SearchStrategy[str],
+    around: date | None,
+    hours: st.SearchStrategy[str],
+    extras: bool,
+    always_open: bool,
+) -> WeeklyCalendar:
+    key = draw(zone)
+    if always_open and draw(st.integers(0, 9)) == 0:
+        return Calendar.always_open(key)
+    text = draw(hours)
+    if not extras:
+        return Calendar.weekly(key, text)
+    return Calendar.weekly(
+        key,
+        text,
+        holidays=draw(holiday_dates(around=around)),
+        overrides=draw(overrides(around=around)),
+    )
+
+
+def calendars(
+    *,
+    zone: str | st.SearchStrategy[str] | None = None,
+    around: date | None = None,
+    hours: str | st.SearchStrategy[str] | None = None,
+    extras: bool = True,
+    always_open: bool = False,
+) -> st.SearchStrategy[WeeklyCalendar]:
+    """Small weekly calendars: a zone, :func:`hours_texts`, holidays and overrides.
+
+    Parameters
+    ----------
+    zone
+        A zone key or a strategy of them (default :func:`zones`).
+    around
+        Put holidays and overrides within 10 days of this date.
+    hours
+        Hours text or a strategy of it (default :func:`hours_texts`).
+    extras
+        Add holidays and overrides (dated and maybe one monthly rule).
+    always_open
+        Sometimes (1 in 10) return ``Calendar.always_open(zone)``, which never
+        closes: searches for a close raise the horizon error.
+
+    Shrinks to ``Calendar.weekly("UTC", "Mon-Fri 09:00-17:00")``.
+    """
+    zone_st = zones() if zone is None else st.just(zone) if isinstance(zone, str) else zone
+    hours_st = (
+        hours_texts() if hours is None else st.just(hours) if isinstance(hours, str) else hours
+    )
+    return _calendars(
+        zone=zone_st, around=around, hours=hours_st, extras=extras, always_open=always_open
+    )
+
+
+#: Wide hours for the right side of ``&``, so that most intersections are open.
+_BROAD_HOURS = (
+    "Daily 00:00-24:00",
+    "Mon-Fri 00:00-24:00",
+    "Daily 06:00-22:00",
+    "Mon-Sat 07:00-21:00",
+)
+
+
+@st.composite
+def _combined(
+    draw: st.DrawFn, *, zone: st.SearchStrategy[str], around: date | None, depth: int
+) -> CombinedCalendar:
+    left: Calendar = draw(calendars(zone=zone, around=around))
+    if depth > 1 and draw(st.booleans()):
+        left = draw(_combined(zone=zone, around=around, depth=depth - 1))
+    op = draw(st.sampled_from(("or", "and")))
+    hours = st.one_of(hours_texts(), st.sampled_from(_BROAD_HOURS))
+    if op == "and":
+        hours = st.one_of(st.sampled_from(_BROAD_HOURS), hours_texts())
+    right = draw(calendars(zone=zones(), around=around, hours=hours))
+    return left | right if op == "or" else left & right
+
+
+def combined_calendars(
+    *,
+    zone: str | st.SearchStrategy[str] | None = None,
+    around: date | None = None,
+    depth: int = 1,
+) -> st.SearchStrategy[CombinedCalendar]:
+    """``left | right`` or ``left & right`` of two :func:`calendars`.
+
+    ``left`` is in ``zone`` (its local dates are the combination's); ``right``
+    is in any zone. For ``&`` the right side is often broad (such as
+    ``"Daily 06:00-22:00"``) so that most intersections have open time. With
+    ``depth`` > 1 the left side may itself be combined.
+
+    Shrinks to ``Calendar.weekly("UTC", "Mon-Fri 09:00-17:00") |
+    Calendar.weekly("UTC", "Mon-Fri 09:00-17:00")``.
+    """
+    _check_positive("depth", depth)
+    zone_st = zones() if zone is None else st.just(zone) if isinstance(zone, str) else zone
+    return _combined(zone=zone_st, around=around, depth=depth)
+
+
+# ---------------------------------------------------------------------------
+# Instants, durations, pauses
+
+
+def _leaves(cal: Calendar) -> list[WeeklyCalendar]:
+    if isinstance(cal, CombinedCalendar):
+        return _leaves(cal.left) + _leaves(cal.right)
+    assert isinstance(cal, WeeklyCalendar)
+    return [cal]
+
+
+_JITTERS = tuple(
+    sign * step
+    for step in (
+        timedelta(microseconds=1),
+        timedelta(seconds=1),
+        timedelta(minutes=1),
+        timedelta(minutes=15),
+        timedelta(minutes=30),
+        timedelta(hours=1),
+        timedelta(days=1),
+    )
+    for sign in (1, -1)
+)
+
+
+@st.composite
+def _instants(
+    draw: st.DrawFn, *, cal: Calendar | None, zone: str, around: date | None, within_days: int
+) -> datetime:
+    leaves = _leaves(cal) if cal is not None else []
+    zone_keys = [leaf.zone for leaf in leaves] or [zone]
+    key = draw(st.sampled_from(zone_keys))
+    tz = ZoneInfo(key)
+    anchor = around if around is not None else draw(anchor_dates(zone=key))
+    lo = datetime.combine(anchor - timedelta(days=within_days), time(), UTC)
+    hi = datetime.combine(anchor + timedelta(days=within_days + 1), time(), UTC)
+    kind = draw(st.sampled_from(("uniform", "edge", "transition")))
+    base = datetime.combine(anchor, time(), UTC)
+    if kind == "edge" and leaves:
+        # A span edge (or midnight) of a nearby local date, either fold.
+        leaf = draw(st.sampled_from(leaves))
+        tz = ZoneInfo(leaf.zone)
+        day = draw(_near(anchor, within_days))
+        spans = dict(leaf.overrides).get(day, leaf.hours.days[day.weekday()])
+        edges = [0] + [us for s in spans for us in (s.start_us, s.end_us)]
+        wall = datetime.combine(day, time()) + timedelta(microseconds=draw(st.sampled_from(edges)))
+        base = wall.replace(tzinfo=tz, fold=draw(st.integers(0, 1))).astimezone(UTC)
+    elif kind == "transition":
+        near = [t for t in _transitions(key) if lo <= t <= hi]
+        if near:
+            base = draw(st.sampled_from(near))
+    else:
+        span_us = (hi - lo) // timedelta(microseconds=1)
+        # Mostly on a one-minute grid (likely to meet edges exactly), sometimes any microsecond.
+        if draw(st.booleans()):
+            base = lo + timedelta(minutes=draw(st.integers(0, span_us // 60_000_000)))
+        else:
+            base = lo + timedelta(microseconds=draw(st.integers(0, span_us)))
+    if draw(st.booleans()):
+        base += draw(st.sampled_from(_JITTERS))
+    shown = draw(st.sampled_from(("utc", "zone", "fixed")))
+    if shown == "zone":
+        return base.astimezone(tz)
+    if shown == "fixed":
+        return base.astimezone(timezone(timedelta(hours=draw(st.integers(-12, 14)))))
+    return base
+
+
+def instants(
+    *,
+    cal: Calendar | None = None,
+    zone: str = "UTC",
+    around: date | None = None,
+    within_days: int = 10,
+) -> st.SearchStrategy[datetime]:
+    """Aware datetimes biased to span edges and DST transitions.
+
+    A third are uniform in ``[around - within_days, around + within_days + 1)``
+    (mostly on a one-minute grid), a third are span edges of ``cal`` (either
+    fold), a third are offset transitions of a zone of ``cal`` (or of
+    ``zone``) near ``around``; some are then nudged by +-1 microsecond up to
+    +-1 day. They come in UTC, in the calendar's zone or at a fixed offset.
+    Without ``around``, an anchor is drawn with :func:`anchor_dates`.
+
+    Shrinks to midnight UTC of ``around - within_days``.
+    """
+    _check_positive("within_days", within_days)
+    return _instants(cal=cal, zone=zone, around=around, within_days=within_days)
+
+
+def durations(
+    *, max_value: timedelta = timedelta(hours=80), min_value: timedelta = timedelta(0)
+) -> st.SearchStrategy[timedelta]:
+    """Non-negative durations, mostly on a 15-minute grid, sometimes any microsecond.
+
+    Shrinks to ``min_value`` (default ``timedelta(0)``).
+    """
+    if min_value < timedelta(0) or max_value < min_value:
+        msg = (
+            f"min_value, max_value: need 0 <= min_value <= max_value (got {min_value}, {max_value})"
+        )
+        raise ValueError(msg)
+    lo_us, hi_us = min_value // timedelta(microseconds=1), max_value // timedelta(microseconds=1)
+    grid_us = _SLOT // timedelta(microseconds=1)
+    on_grid = st.integers(-(-lo_us // grid_us), hi_us // grid_us).map(lambda k: k * _SLOT)
+    any_us = st.integers(lo_us, hi_us).map(lambda us: timedelta(microseconds=us))
+    if -(-lo_us // grid_us) > hi_us // grid_us:
+        return any_us
+    return st.one_of(on_grid, any_us)
+
+
+@st.composite
+def _pauses(
+    draw: st.DrawFn, *, start: datetime, length: timedelta, max_size: int
+) -> list[tuple[datetime, datetime]]:
+    count = draw(st.integers(0, max_size))
+    steps = length // _SLOT
+    # UTC first: arithmetic on a zoned datetime is wall-clock arithmetic.
+    start = start.astimezone(UTC)
+    points = sorted(
+        start - length / 4 + _SLOT * k + timedelta(microseconds=draw(st.sampled_from((0, 0, 0, 1))))
+        for k in draw(st.lists(st.integers(0, steps), min_size=2 * count, max_size=2 * count))
+    )
+    pairs = [(points[i], points[i + 1]) for i in range(0, len(points), 2)]
+    return draw(st.permutations(pairs))
+
+
+def pauses(
+    *, start: datetime, length: timedelta = timedelta(days=4), max_size: int = 3
+) -> st.SearchStrategy[list[tuple[datetime, datetime]]]:
+    """Non-overlapping pauses ``(p0, p1)``, ``p0 <= p1``, in any order.
+
+    Edges lie in ``[start - length / 4, start + length]`` on a 15-minute grid
+    (sometimes one microsecond off); pauses may be empty or touch each other.
+    Shrinks to ``[]``.
+    """
+    if start.tzinfo is None:
+        msg = f"start: must be an aware datetime (got {start!r})"
+        raise ValueError(msg)
+    if length <= timedelta(0):
+        msg = f"length: must be positive (got {length!r})"
+        raise ValueError(msg)
+    return _pauses(start=start, length=length, max_size=max_size)

@@ -1,0 +1,53 @@
+"""The public surface: ``__all__``, version, docstrings, and a light import."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from importlib.metadata import version
+
+import slaclock
+
+
+def test_all_matches_the_top_level() -> None:
+    public = {n for n in dir(slaclock) if not n.startswith("_")} - {
+        "annotations", "calendars", "errors", "holiday_sources", "hours", "testing", "cli",
+    }
+    assert set(slaclock.__all__) - {"__version__"} == public
+    assert sorted(slaclock.__all__) == list(slaclock.__all__)
+
+
+def test_version_comes_from_package_metadata() -> None:
+    assert slaclock.__version__ == version("slaclock")
+
+
+def test_every_public_name_has_a_docstring() -> None:
+    for name in slaclock.__all__:
+        obj = getattr(slaclock, name)
+        if isinstance(obj, type):
+            assert obj.__doc__, name
+            for attr, member in vars(obj).items():
+                if not attr.startswith("_") and callable(member):
+                    assert member.__doc__, f"{name}.{attr}"
+
+
+def test_fresh_import_loads_no_numpy_pandas_or_holidays() -> None:
+    code = (
+        "import sys, slaclock\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('numpy', 'pandas', 'holidays', 'polars', 'pyarrow', 'icalendar'))\n"
+        "print(','.join(heavy))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    assert out.stdout.strip() == ""
+
+
+def test_building_a_weekly_calendar_still_loads_no_numpy() -> None:
+    code = (
+        "import sys, datetime as dt, slaclock\n"
+        "c = slaclock.Calendar.weekly('UTC', 'Mon-Fri 09:00-17:00')\n"
+        "c.due(dt.datetime(2024, 1, 1, tzinfo=dt.UTC), dt.timedelta(hours=3))\n"
+        "print(','.join(sorted(m for m in sys.modules if m.split('.')[0] in ('numpy', 'pandas'))))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    assert out.stdout.strip() == ""
