@@ -5,7 +5,7 @@ A :class:`Calendar` says, for every instant, whether the business is open.
 holidays and per-date overrides; :meth:`Calendar.always_open` is 24/7; ``a & b``
 and ``a | b`` combine calendars. The clock methods (:meth:`~Calendar.elapsed`,
 :meth:`~Calendar.due`, ...) are exact to the microsecond: a calendar compiles
-into a :mod:`timeline <slaclock._timeline>` of UTC integer intervals and every
+into a timeline of UTC integer intervals (``slaclock._timeline``) and every
 answer is a binary search on it (SEMANTICS "Measuring and adding business time").
 """
 
@@ -87,7 +87,8 @@ class RecurringOverride:
                     "e.g. 'DTSTART:20240101\\nRRULE:FREQ=MONTHLY;BYDAY=+1SA'",
                 )
             try:
-                rrulestr(text)
+                # canonical text: one rule, given as text or as an rrule, is one value
+                text = str(rrulestr(text))
             except (ValueError, TypeError) as exc:
                 raise InputError(
                     field, rule, f"is not an RFC 5545 recurrence rule ({exc})"
