@@ -23,6 +23,7 @@ YEAR_US: Final = 31_556_952 * SECOND_US
 
 UTC: Final = dt.UTC
 _EPOCH: Final = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_ONE_US: Final = dt.timedelta(microseconds=1)
 _EPOCH_ORDINAL: Final = dt.date(1970, 1, 1).toordinal()
 _MAX_ORDINAL: Final = dt.date.max.toordinal()
 #: The instants a datetime can hold, as microseconds.
@@ -66,16 +67,18 @@ def to_us(value: object, field: str = "instant", assume_tz: TzLike | None = None
     wall time in that zone's spring-forward gap raises
     :class:`NonexistentTimeError`.
     """
+    try:
+        # the hot path: an aware datetime minus the epoch is exact integer arithmetic
+        return (value - _EPOCH) // _ONE_US  # type: ignore[no-any-return, operator]
+    except TypeError:
+        pass
     if not isinstance(value, dt.datetime):
         raise NaiveDatetimeError(
             field, value, "must be a timezone-aware datetime.datetime", "dates are not instants"
         )
-    if value.tzinfo is None or value.utcoffset() is None:
-        if assume_tz is None:
-            raise NaiveDatetimeError.for_value(field, value)
-        value = localize(value, assume_tz, field)
-    td = value - _EPOCH
-    return (td.days * 86_400 + td.seconds) * SECOND_US + td.microseconds
+    if assume_tz is None:
+        raise NaiveDatetimeError.for_value(field, value)
+    return (localize(value, assume_tz, field) - _EPOCH) // _ONE_US
 
 
 def localize(value: dt.datetime, assume_tz: TzLike, field: str) -> dt.datetime:

@@ -396,7 +396,7 @@ class Calendar:
         return us_to_td(self._elapsed_us(a, b, _pauses_us(pauses, assume_tz)))
 
     def _elapsed_us(self, a: int, b: int, pauses: list[tuple[int, int]]) -> int:
-        tl = self._tl(a, b)
+        tl = self._cache.covering(a, b)
         total = tl.busy_before(b) - tl.busy_before(a)
         for p0, p1 in pauses:
             p0, p1 = max(p0, a), min(p1, b)

@@ -189,7 +189,7 @@ def _wall_to_utc(zone: tzinfo, day: date, wall_us: int) -> list[datetime]:
     """
     naive = datetime.combine(day, time()) + timedelta(microseconds=wall_us)
     out = []
-    for fold in (0,):
+    for fold in (0, 1):
         instant = naive.replace(tzinfo=zone, fold=fold).astimezone(UTC)
         if instant.astimezone(zone).replace(tzinfo=None) == naive and instant not in out:
             out.append(instant)

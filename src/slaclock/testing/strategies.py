@@ -110,15 +110,32 @@ def _clock(slot: int) -> str:
     return f"{hours:02d}:{quarter * 15:02d}"
 
 
+#: Quarter-hour slots where DST changes happen in the zones above (00:00-03:30,
+#: 23:00, 23:30): span edges drawn from these meet gaps and folds.
+_DST_SLOTS = (0, 2, 4, 5, 6, 7, 8, 9, 10, 12, 14, 92, 94)
+
+
 @st.composite
 def _span_text(draw: st.DrawFn, *, overnight: bool, max_slots: int) -> str:
     # Offsets from 09:00 and from 8 hours, so the shrink target is 09:00-17:00.
-    start = (36 + draw(st.integers(0, _SLOTS_PER_DAY - 1))) % _SLOTS_PER_DAY
-    length = (31 + draw(st.integers(0, max_slots - 1))) % max_slots + 1
-    end = start + length
-    if end > _SLOTS_PER_DAY:
-        # Past midnight: an overnight span, or clipped to 24:00.
-        end = end - _SLOTS_PER_DAY if overnight else _SLOTS_PER_DAY
+    start = draw(
+        st.one_of(
+            st.integers(0, _SLOTS_PER_DAY - 1).map(lambda k: (36 + k) % _SLOTS_PER_DAY),
+            st.sampled_from(_DST_SLOTS),
+        )
+    )
+    if draw(st.booleans()):
+        end = draw(st.sampled_from((*_DST_SLOTS, _SLOTS_PER_DAY)))
+        if end == start:
+            end = start + 1
+        elif end < start and not overnight:
+            start, end = end, start
+    else:
+        length = (31 + draw(st.integers(0, max_slots - 1))) % max_slots + 1
+        end = start + length
+        if end > _SLOTS_PER_DAY:
+            # Past midnight: an overnight span, or clipped to 24:00.
+            end = end - _SLOTS_PER_DAY if overnight else _SLOTS_PER_DAY
     return f"{_clock(start)}-{_clock(end)}"
 
 
@@ -209,9 +226,8 @@ def holiday_dates(
 def _override_spans(draw: st.DrawFn) -> list[str]:
     """Special hours of one date: closed, or one or two spans that do not cross midnight."""
     count = draw(st.integers(0, 2))
-    slots = sorted(
-        draw(st.sets(st.integers(0, _SLOTS_PER_DAY), min_size=2 * count, max_size=2 * count))
-    )
+    slot = st.one_of(st.integers(0, _SLOTS_PER_DAY), st.sampled_from(_DST_SLOTS))
+    slots = sorted(draw(st.sets(slot, min_size=2 * count, max_size=2 * count)))
     return [f"{_clock(slots[i])}-{_clock(slots[i + 1])}" for i in range(0, len(slots), 2)]
 
 
