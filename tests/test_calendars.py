@@ -27,12 +27,12 @@ UTC = dt.UTC
 H = dt.timedelta(hours=1)
 
 
-def ny(*args: int) -> dt.datetime:
-    return dt.datetime(*args, tzinfo=NY)  # type: ignore[misc]
+def ny(y: int, m: int, d: int, hh: int = 0, mm: int = 0) -> dt.datetime:
+    return dt.datetime(y, m, d, hh, mm, tzinfo=NY)
 
 
-def utc(*args: int) -> dt.datetime:
-    return dt.datetime(*args, tzinfo=UTC)  # type: ignore[misc]
+def utc(y: int, m: int, d: int, hh: int = 0, mm: int = 0) -> dt.datetime:
+    return dt.datetime(y, m, d, hh, mm, tzinfo=UTC)
 
 
 FULL = Calendar.weekly(
@@ -61,15 +61,22 @@ class TestValues:
         assert len(data) < 4000
         back = pickle.loads(data)
         assert back == FULL and hash(back) == hash(FULL)
-        assert back.elapsed(ny(2024, 1, 1), ny(2025, 1, 1)) == FULL.elapsed(ny(2024, 1, 1), ny(2025, 1, 1))
+        assert back.elapsed(ny(2024, 1, 1), ny(2025, 1, 1)) == FULL.elapsed(
+            ny(2024, 1, 1), ny(2025, 1, 1)
+        )
 
     def test_readable_repr(self) -> None:
         assert repr(Calendar.always_open("Europe/Paris")) == "Calendar.always_open('Europe/Paris')"
         text = repr(FULL)
-        assert text.startswith("Calendar.weekly('America/New_York', 'Mon 00:00-06:00, 09:00-17:00; ")
+        assert text.startswith(
+            "Calendar.weekly('America/New_York', 'Mon 00:00-06:00, 09:00-17:00; "
+        )
         assert "HolidaySource.country('US')" in text and "FREQ=MONTHLY" in text
         combo = Calendar.always_open("UTC") & Calendar.weekly("UTC", "Mon 09:00-10:00")
-        assert repr(combo) == "(Calendar.always_open('UTC') & Calendar.weekly('UTC', 'Mon 09:00-10:00'))"
+        assert (
+            repr(combo)
+            == "(Calendar.always_open('UTC') & Calendar.weekly('UTC', 'Mon 09:00-10:00'))"
+        )
 
     def test_calendars_are_immutable(self) -> None:
         with pytest.raises(AttributeError):
@@ -81,7 +88,8 @@ class TestValues:
             FULL,
             Calendar.always_open("Asia/Kathmandu"),
             Calendar.always_open("UTC", horizon_years=5),
-            Calendar.weekly("Europe/Berlin", "Mon-Fri 08:00-12:00, 13:00-17:00") | Calendar.weekly("Asia/Tokyo", "Mon-Fri 09:00-18:00"),
+            Calendar.weekly("Europe/Berlin", "Mon-Fri 08:00-12:00, 13:00-17:00")
+            | Calendar.weekly("Asia/Tokyo", "Mon-Fri 09:00-18:00"),
             Calendar.weekly("UTC", "Daily 00:00-24:00") & FULL,
         ],
     )
@@ -95,13 +103,26 @@ class TestValues:
         ("data", "fragment"),
         [
             ({"zone": "UTC"}, "calendar.hours: is required"),
-            ({"zone": "UTC", "hours": "Mon 09:00-10:00", "hollidays": []}, "calendar.hollidays: unknown key"),
+            (
+                {"zone": "UTC", "hours": "Mon 09:00-10:00", "hollidays": []},
+                "calendar.hollidays: unknown key",
+            ),
             ({"kind": "xor", "zone": "UTC"}, "calendar.kind"),
             ({"kind": "and", "left": {"kind": "always_open", "zone": "UTC"}}, "calendar.right"),
             ({"zone": "UTC", "hours": {"mon": "09:00-25:00"}}, "calendar.hours.mon"),
             ({"zone": "Nowhere/Land", "hours": "Mon 09:00-10:00"}, "calendar.zone"),
-            ({"zone": "UTC", "hours": "Mon 09:00-10:00", "overrides": {"2024-02-30": []}}, "calendar.overrides"),
-            ({"kind": "and", "left": {"kind": "always_open", "zone": "UTC"}, "right": {"zone": "UTC"}}, "calendar.right.hours"),
+            (
+                {"zone": "UTC", "hours": "Mon 09:00-10:00", "overrides": {"2024-02-30": []}},
+                "calendar.overrides",
+            ),
+            (
+                {
+                    "kind": "and",
+                    "left": {"kind": "always_open", "zone": "UTC"},
+                    "right": {"zone": "UTC"},
+                },
+                "calendar.right.hours",
+            ),
             ("UTC", "calendar: must be a mapping"),
         ],
     )
@@ -114,8 +135,10 @@ class TestValues:
 class TestOverrides:
     def test_half_day_override_beats_a_holiday(self) -> None:
         cal = Calendar.weekly(
-            "America/New_York", "Mon-Fri 09:00-17:00",
-            holidays=[dt.date(2024, 12, 24)], overrides={dt.date(2024, 12, 24): "09:00-13:00"},
+            "America/New_York",
+            "Mon-Fri 09:00-17:00",
+            holidays=[dt.date(2024, 12, 24)],
+            overrides={dt.date(2024, 12, 24): "09:00-13:00"},
         )
         assert cal.spans_on(dt.date(2024, 12, 24)) == (Span.parse("09:00-13:00"),)
         assert cal.elapsed(ny(2024, 12, 24), ny(2024, 12, 25)) == 4 * H
@@ -131,7 +154,8 @@ class TestOverrides:
 
     def test_dated_override_beats_recurring_one(self) -> None:
         cal = Calendar.weekly(
-            "UTC", "Mon-Fri 09:00-17:00",
+            "UTC",
+            "Mon-Fri 09:00-17:00",
             overrides={
                 "DTSTART:20240101\nRRULE:FREQ=MONTHLY;BYDAY=+1SA": "09:00-13:00",
                 dt.date(2024, 7, 6): "10:00-11:00",
@@ -141,7 +165,8 @@ class TestOverrides:
 
     def test_recurring_overrides_that_meet_are_an_error(self) -> None:
         cal = Calendar.weekly(
-            "UTC", "Mon-Fri 09:00-17:00",
+            "UTC",
+            "Mon-Fri 09:00-17:00",
             overrides={
                 "DTSTART:20240101\nRRULE:FREQ=MONTHLY;BYDAY=+1SA": "09:00-13:00",
                 "DTSTART:20240106\nRRULE:FREQ=WEEKLY;BYDAY=SA": "10:00-12:00",
@@ -152,7 +177,9 @@ class TestOverrides:
 
     def test_same_date_twice_is_an_error(self) -> None:
         with pytest.raises(OverrideConflictError, match="two overrides"):
-            Calendar.weekly("UTC", "Mon 09:00-10:00", overrides={dt.date(2024, 1, 1): [], "2024-01-01": []})
+            Calendar.weekly(
+                "UTC", "Mon 09:00-10:00", overrides={dt.date(2024, 1, 1): [], "2024-01-01": []}
+            )
 
     def test_rule_without_a_start_is_refused(self) -> None:
         with pytest.raises(InputError, match="needs a DTSTART"):
@@ -174,11 +201,15 @@ class TestCombinations:
         assert both.zone == "America/New_York"
 
     def test_or_is_open_where_either_is(self) -> None:
-        either = Calendar.weekly("America/New_York", "Mon-Fri 09:00-17:00") | Calendar.weekly("Europe/London", "Mon-Fri 09:00-17:00")
+        either = Calendar.weekly("America/New_York", "Mon-Fri 09:00-17:00") | Calendar.weekly(
+            "Europe/London", "Mon-Fri 09:00-17:00"
+        )
         assert either.elapsed(ny(2024, 1, 8), ny(2024, 1, 9)) == 13 * H
 
     def test_combined_business_days_use_the_left_zone(self) -> None:
-        cal = Calendar.weekly("America/New_York", "Mon-Fri 09:00-17:00") & Calendar.always_open("Asia/Tokyo")
+        cal = Calendar.weekly("America/New_York", "Mon-Fri 09:00-17:00") & Calendar.always_open(
+            "Asia/Tokyo"
+        )
         assert cal.due_business_days(ny(2024, 1, 8, 10), 1) == ny(2024, 1, 9, 17)
 
     def test_combining_with_a_non_calendar_is_a_type_error(self) -> None:
@@ -190,14 +221,21 @@ class TestHorizon:
     def test_never_open_calendar_raises_fast(self) -> None:
         closed = Calendar.weekly("UTC", {})
         t0 = time.perf_counter()
-        for op in (lambda: closed.next_open(utc(2024, 1, 1)), lambda: closed.due(utc(2024, 1, 1), H),
-                   lambda: closed.subtract(utc(2024, 1, 1), H), lambda: closed.due_business_days(utc(2024, 1, 1), 1)):
-            with pytest.raises(NoOpenTimeError, match="within 50 years"):
-                op()
+        t = utc(2024, 1, 1)
+        with pytest.raises(NoOpenTimeError, match="within 50 years"):
+            closed.next_open(t)
+        with pytest.raises(NoOpenTimeError, match="within 50 years"):
+            closed.due(t, H)
+        with pytest.raises(NoOpenTimeError, match="within 50 years"):
+            closed.subtract(t, H)
+        with pytest.raises(NoOpenTimeError, match="within 50 years"):
+            closed.due_business_days(t, 1)
         assert time.perf_counter() - t0 < 5  # generous bound: a hang would never return
 
     def test_always_open_never_closes_within_the_horizon(self) -> None:
-        with pytest.raises(NoOpenTimeError, match="next_close: the calendar does not close within 50 years"):
+        with pytest.raises(
+            NoOpenTimeError, match="next_close: the calendar does not close within 50 years"
+        ):
             Calendar.always_open("UTC").next_close(utc(2024, 1, 1))
 
     def test_an_open_day_years_away_still_answers(self) -> None:
@@ -206,7 +244,9 @@ class TestHorizon:
         assert cal.due(utc(2024, 1, 1), 30 * dt.timedelta(minutes=1)) == utc(2061, 5, 4, 9, 30)
 
     def test_a_shorter_horizon_gives_up_sooner(self) -> None:
-        cal = Calendar.weekly("UTC", {}, overrides={dt.date(2030, 5, 4): "09:00-10:00"}, horizon_years=5)
+        cal = Calendar.weekly(
+            "UTC", {}, overrides={dt.date(2030, 5, 4): "09:00-10:00"}, horizon_years=5
+        )
         with pytest.raises(NoOpenTimeError, match="within 5 years"):
             cal.next_open(utc(2024, 1, 1))
         assert cal.next_open(utc(2026, 1, 1)) == utc(2030, 5, 4, 9)
@@ -242,7 +282,11 @@ class TestClockDetails:
 
     def test_touching_pauses_merge_and_pauses_outside_change_nothing(self) -> None:
         a, b = ny(2024, 1, 8, 9), ny(2024, 1, 8, 17)
-        pauses = [(ny(2024, 1, 8, 11), ny(2024, 1, 8, 12)), (ny(2024, 1, 8, 10), ny(2024, 1, 8, 11)), (ny(2023, 1, 1), ny(2023, 1, 2))]
+        pauses = [
+            (ny(2024, 1, 8, 11), ny(2024, 1, 8, 12)),
+            (ny(2024, 1, 8, 10), ny(2024, 1, 8, 11)),
+            (ny(2023, 1, 1), ny(2023, 1, 2)),
+        ]
         assert self.cal.elapsed(a, b, pauses=pauses) == 6 * H
         assert self.cal.due(a, 6 * H, pauses=pauses) == b
 
@@ -264,11 +308,11 @@ class TestClockDetails:
         assert not self.cal.is_business_day(dt.date(2024, 1, 7))
         assert self.cal.business_days_between(ny(2024, 1, 8, 10), ny(2024, 1, 10, 17)) == 2
         assert self.cal.business_days_between(ny(2024, 1, 8, 10), ny(2024, 1, 10, 16)) == 1
-        with pytest.raises(InputError, match="day: must be a datetime.date"):
-            self.cal.is_business_day(ny(2024, 1, 8))  # type: ignore[arg-type]
+        with pytest.raises(InputError, match=r"day: must be a datetime\.date"):
+            self.cal.is_business_day(ny(2024, 1, 8))
 
     def test_business_day_count_must_be_positive_whole(self) -> None:
-        with pytest.raises(InputError, match="n: must be a whole number"):
+        with pytest.raises(InputError, match=r"n: must be a whole number"):
             self.cal.due_business_days(ny(2024, 1, 8), 0)
 
     def test_elapsed_over_many_years_and_far_instants(self) -> None:
@@ -279,7 +323,9 @@ class TestClockDetails:
 
 class TestSharing:
     def test_threads_sharing_one_calendar_get_the_same_answers(self) -> None:
-        cal = Calendar.weekly("Europe/London", "Mon-Fri 09:00-17:00", holidays=HolidaySource.country("GB"))
+        cal = Calendar.weekly(
+            "Europe/London", "Mon-Fri 09:00-17:00", holidays=HolidaySource.country("GB")
+        )
         starts = [utc(2000 + i % 10, 1 + i % 12, 1 + i % 28, i % 24) for i in range(400)]
         expected = [Calendar.from_dict(cal.to_dict()).due(s, 37 * H) for s in starts]
         results: list[list[dt.datetime]] = []
@@ -302,7 +348,7 @@ def test_weekly_calendar_type() -> None:
 
 def test_bad_override_key() -> None:
     with pytest.raises(InputError, match="must be a date"):
-        Calendar.weekly("UTC", "Mon 09:00-10:00", overrides={3: []})  # type: ignore[dict-item]
+        Calendar.weekly("UTC", "Mon 09:00-10:00", overrides={3: []})
 
 
 def test_bad_from_dict_override_value() -> None:

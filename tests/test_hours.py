@@ -66,7 +66,15 @@ class TestWeeklyHours:
 
     def test_ranges_wrap_around_the_week(self) -> None:
         h = WeeklyHours.parse("Fri-Mon 09:00-10:00")
-        assert [bool(h.spans_on(i)) for i in range(7)] == [True, False, False, False, True, True, True]
+        assert [bool(h.spans_on(i)) for i in range(7)] == [
+            True,
+            False,
+            False,
+            False,
+            True,
+            True,
+            True,
+        ]
 
     def test_overlapping_and_touching_spans_merge(self) -> None:
         h = WeeklyHours.parse("Mon 09:00-12:00, 11:00-13:00, 13:00-14:00")
@@ -103,7 +111,9 @@ class TestWeeklyHours:
             (42, "must be hours text"),
         ],
     )
-    def test_bad_hours_raise_span_error_naming_the_value(self, value: object, fragment: str) -> None:
+    def test_bad_hours_raise_span_error_naming_the_value(
+        self, value: object, fragment: str
+    ) -> None:
         with pytest.raises(SpanError) as info:
             WeeklyHours.parse(value)
         assert fragment in str(info.value)

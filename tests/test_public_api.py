@@ -11,7 +11,13 @@ import slaclock
 
 def test_all_matches_the_top_level() -> None:
     public = {n for n in dir(slaclock) if not n.startswith("_")} - {
-        "annotations", "calendars", "errors", "holiday_sources", "hours", "testing", "cli",
+        "annotations",
+        "calendars",
+        "errors",
+        "holiday_sources",
+        "hours",
+        "testing",
+        "cli",
     }
     assert set(slaclock.__all__) - {"__version__"} == public
     assert sorted(slaclock.__all__) == list(slaclock.__all__)

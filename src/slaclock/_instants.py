@@ -24,6 +24,7 @@ YEAR_US: Final = 31_556_952 * SECOND_US
 UTC: Final = dt.UTC
 _EPOCH: Final = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _ONE_US: Final = dt.timedelta(microseconds=1)
+_SUB: Final = dt.datetime.__sub__
 _EPOCH_ORDINAL: Final = dt.date(1970, 1, 1).toordinal()
 _MAX_ORDINAL: Final = dt.date.max.toordinal()
 #: The instants a datetime can hold, as microseconds.
@@ -69,7 +70,8 @@ def to_us(value: object, field: str = "instant", assume_tz: TzLike | None = None
     """
     try:
         # the hot path: an aware datetime minus the epoch is exact integer arithmetic
-        return (value - _EPOCH) // _ONE_US  # type: ignore[no-any-return, operator]
+        # (the stdlib subtraction, so subclasses such as pendulum's give a timedelta)
+        return _SUB(value, _EPOCH) // _ONE_US  # type: ignore[call-overload, no-any-return]
     except TypeError:
         pass
     if not isinstance(value, dt.datetime):
@@ -78,7 +80,7 @@ def to_us(value: object, field: str = "instant", assume_tz: TzLike | None = None
         )
     if assume_tz is None:
         raise NaiveDatetimeError.for_value(field, value)
-    return (localize(value, assume_tz, field) - _EPOCH) // _ONE_US
+    return _SUB(localize(value, assume_tz, field), _EPOCH) // _ONE_US
 
 
 def localize(value: dt.datetime, assume_tz: TzLike, field: str) -> dt.datetime:

@@ -10,6 +10,7 @@ import argparse
 import datetime as dt
 import sys
 from collections.abc import Sequence
+from typing import TextIO
 from zoneinfo import ZoneInfo
 
 from slaclock import __version__
@@ -36,9 +37,9 @@ def _hours(td: dt.timedelta) -> str:
     return f"{h}h{rem // 60:02d}m"
 
 
-def demo(out: object = None) -> int:
+def demo(out: TextIO | None = None) -> int:
     """Print worked answers: DST change, night shift, holiday, half day, combined calendar."""
-    write = (out or sys.stdout).write  # type: ignore[attr-defined]
+    write = (out or sys.stdout).write
     ny = ZoneInfo("America/New_York")
     lines: list[str] = []
     add = lines.append
@@ -64,13 +65,17 @@ def demo(out: object = None) -> int:
     ldn = ZoneInfo("Europe/London")
     add(f"2. {night!r}  (a night desk)")
     a, b = dt.datetime(2024, 10, 26, 22, tzinfo=ldn), dt.datetime(2024, 10, 27, 6, tzinfo=ldn)
-    add(f"   the Saturday night shift when the clocks fall back, {_fmt(a, night.zone)} -> "
-        f"{_fmt(b, night.zone)}: {_hours(night.elapsed(a, b))} (01:00-02:00 happens twice)")
+    add(
+        f"   the Saturday night shift when the clocks fall back, {_fmt(a, night.zone)} -> "
+        f"{_fmt(b, night.zone)}: {_hours(night.elapsed(a, b))} (01:00-02:00 happens twice)"
+    )
     t = dt.datetime(2024, 10, 27, 0, 30, tzinfo=ldn)
     add(f"   next close after {_fmt(t, night.zone)}: {_fmt(night.next_close(t), night.zone)}")
     s = dt.datetime(2024, 12, 23, 23, 0, tzinfo=ldn)
-    add(f"   12 hours from {_fmt(s, night.zone)}: due "
-        f"{_fmt(night.due(s, dt.timedelta(hours=12)), night.zone)}")
+    add(
+        f"   12 hours from {_fmt(s, night.zone)}: due "
+        f"{_fmt(night.due(s, dt.timedelta(hours=12)), night.zone)}"
+    )
     add("   (Christmas and Boxing Day are closed, after-midnight pieces included;")
     add("    the Christmas Eve shift 22:00-24:00 belongs to the 24th and counts)")
     add("")
@@ -84,11 +89,15 @@ def demo(out: object = None) -> int:
     ber = ZoneInfo("Europe/Berlin")
     add(f"3. {half!r}")
     s = dt.datetime(2024, 12, 23, 16, 0, tzinfo=ber)
-    add(f"   6 business hours from {_fmt(s, half.zone)}: due "
-        f"{_fmt(half.due(s, dt.timedelta(hours=6)), half.zone)}  (half day on the 24th, holidays 25-26)")
+    add(
+        f"   6 business hours from {_fmt(s, half.zone)}: due "
+        f"{_fmt(half.due(s, dt.timedelta(hours=6)), half.zone)}  (half day on the 24th, holidays 25-26)"
+    )
     s = dt.datetime(2024, 12, 20, 10, 0, tzinfo=ber)
-    add(f"   3 business days from {_fmt(s, half.zone)}: due "
-        f"{_fmt(half.due_business_days(s, 3), half.zone)}")
+    add(
+        f"   3 business days from {_fmt(s, half.zone)}: due "
+        f"{_fmt(half.due_business_days(s, 3), half.zone)}"
+    )
     add("")
 
     follow = Calendar.weekly("America/New_York", "Mon-Fri 09:00-17:00") | Calendar.weekly(
@@ -96,15 +105,19 @@ def demo(out: object = None) -> int:
     )
     add(f"4. follow-the-sun: {follow!r}")
     s = dt.datetime(2024, 11, 1, 16, 0, tzinfo=ny)
-    add(f"   10 business hours from {_fmt(s, 'America/New_York')}: due "
-        f"{_fmt(follow.due(s, dt.timedelta(hours=10)), 'America/New_York')}")
-    add(f"   open intervals Mon 2024-11-04 (NY): "
+    add(
+        f"   10 business hours from {_fmt(s, 'America/New_York')}: due "
+        f"{_fmt(follow.due(s, dt.timedelta(hours=10)), 'America/New_York')}"
+    )
+    add(
+        "   open intervals Mon 2024-11-04 (NY): "
         + ", ".join(
             f"{x.astimezone(ny):%H:%M}-{y.astimezone(ny):%H:%M}"
             for x, y in follow.open_intervals(
                 dt.datetime(2024, 11, 4, tzinfo=ny), dt.datetime(2024, 11, 5, tzinfo=ny)
             )
-        ))
+        )
+    )
     add("")
     add("All answers are exact to the microsecond; instants are returned in UTC.")
     write("\n".join(lines) + "\n")

@@ -110,22 +110,52 @@ def _clock(slot: int) -> str:
     return f"{hours:02d}:{quarter * 15:02d}"
 
 
-#: Quarter-hour slots where DST changes happen in the zones above (00:00-03:30,
-#: 23:00, 23:30): span edges drawn from these meet gaps and folds.
+#: Quarter-hour slots where DST changes happen in many zones (00:00-03:30,
+#: 23:00, 23:30), for when no zone is named.
 _DST_SLOTS = (0, 2, 4, 5, 6, 7, 8, 9, 10, 12, 14, 92, 94)
 
 
+@functools.lru_cache(maxsize=64)
+def _edge_slots(zone: str | None) -> tuple[int, ...]:
+    """Quarter-hour slots at and around the wall times of ``zone``'s transitions.
+
+    For each offset change of 2011-2026: the wall time it leaves and the one
+    it lands on (New York: 02:00 and 03:00, then 02:00 and 01:00), each
+    +-30 minutes. Span edges there fall into gaps, folds and their borders.
+    """
+    if zone is None:
+        return _DST_SLOTS
+    tz = ZoneInfo(zone)
+    slots: set[int] = set()
+    for t in _transitions(zone):
+        before = (t - timedelta(seconds=1)).astimezone(tz).utcoffset()
+        after = t.astimezone(tz).utcoffset()
+        assert before is not None
+        assert after is not None
+        for offset in (before, after):
+            wall = (t + offset).time()
+            slot = (wall.hour * 60 + wall.minute) // 15
+            for k in range(slot - 2, slot + 3):
+                slots.add(k % _SLOTS_PER_DAY)
+            if slot == 0:
+                slots.add(_SLOTS_PER_DAY)  # 24:00 ends the date before
+    return tuple(sorted(slots)) or _DST_SLOTS
+
+
 @st.composite
-def _span_text(draw: st.DrawFn, *, overnight: bool, max_slots: int) -> str:
+def _span_text(
+    draw: st.DrawFn, *, overnight: bool, max_slots: int, edge_slots: tuple[int, ...]
+) -> str:
     # Offsets from 09:00 and from 8 hours, so the shrink target is 09:00-17:00.
+    starts = tuple(s for s in edge_slots if s < _SLOTS_PER_DAY)
     start = draw(
         st.one_of(
             st.integers(0, _SLOTS_PER_DAY - 1).map(lambda k: (36 + k) % _SLOTS_PER_DAY),
-            st.sampled_from(_DST_SLOTS),
+            st.sampled_from(starts),
         )
     )
     if draw(st.booleans()):
-        end = draw(st.sampled_from((*_DST_SLOTS, _SLOTS_PER_DAY)))
+        end = draw(st.sampled_from((*edge_slots, _SLOTS_PER_DAY)))
         if end == start:
             end = start + 1
         elif end < start and not overnight:
@@ -148,19 +178,27 @@ def _day_spec(draw: st.DrawFn) -> str:
 
 
 def hours_texts(
-    *, max_groups: int = 3, max_spans: int = 2, overnight: bool = True
+    *,
+    max_groups: int = 3,
+    max_spans: int = 2,
+    overnight: bool = True,
+    zone: str | None = None,
 ) -> st.SearchStrategy[str]:
     """Weekly hours text such as ``"Mon-Fri 09:00-17:00; Sun 22:00-06:00"``.
 
-    Times are on a 15-minute grid (DST changes happen on it). Groups may
-    overlap (they merge) and a span whose end is before its start runs past
-    midnight when ``overnight``. Never closed all week.
+    Times are on a 15-minute grid (DST changes happen on it); half the span
+    edges sit at or near the wall times where ``zone`` changes its offset
+    (00:00-03:30 and 23:00-23:30 if no zone is named). Groups may overlap
+    (they merge) and a span whose end is before its start runs past midnight
+    when ``overnight``. Never closed all week.
 
     Shrinks to ``"Mon-Fri 09:00-17:00"``.
     """
     _check_positive("max_groups", max_groups)
     _check_positive("max_spans", max_spans)
-    span = _span_text(overnight=overnight, max_slots=_SLOTS_PER_DAY - 1)
+    span = _span_text(
+        overnight=overnight, max_slots=_SLOTS_PER_DAY - 1, edge_slots=_edge_slots(zone)
+    )
     group = st.builds(
         lambda days, spans: f"{days} {', '.join(spans)}",
         _day_spec(),
@@ -223,10 +261,10 @@ def holiday_dates(
 
 
 @st.composite
-def _override_spans(draw: st.DrawFn) -> list[str]:
+def _override_spans(draw: st.DrawFn, *, edge_slots: tuple[int, ...]) -> list[str]:
     """Special hours of one date: closed, or one or two spans that do not cross midnight."""
     count = draw(st.integers(0, 2))
-    slot = st.one_of(st.integers(0, _SLOTS_PER_DAY), st.sampled_from(_DST_SLOTS))
+    slot = st.one_of(st.integers(0, _SLOTS_PER_DAY), st.sampled_from(edge_slots))
     slots = sorted(draw(st.sets(slot, min_size=2 * count, max_size=2 * count)))
     return [f"{_clock(slots[i])}-{_clock(slots[i + 1])}" for i in range(0, len(slots), 2)]
 
@@ -244,13 +282,20 @@ def _monthly_rule(draw: st.DrawFn, *, around: date | None) -> rrule:
 
 @st.composite
 def _overrides(
-    draw: st.DrawFn, *, around: date | None, within_days: int, max_size: int, recurring: bool
+    draw: st.DrawFn,
+    *,
+    around: date | None,
+    within_days: int,
+    max_size: int,
+    recurring: bool,
+    edge_slots: tuple[int, ...],
 ) -> dict[date | rrule, list[str]]:
     out: dict[date | rrule, list[str]] = {}
+    spans = _override_spans(edge_slots=edge_slots)
     for day in draw(st.sets(_near(around, within_days), max_size=max_size)):
-        out[day] = draw(_override_spans())
+        out[day] = draw(spans)
     if recurring and draw(st.booleans()):
-        out[draw(_monthly_rule(around=around))] = draw(_override_spans())
+        out[draw(_monthly_rule(around=around))] = draw(spans)
     return out
 
 
@@ -260,17 +305,22 @@ def overrides(
     within_days: int = 10,
     max_size: int = 2,
     recurring: bool = True,
+    zone: str | None = None,
 ) -> st.SearchStrategy[dict[date | rrule, list[str]]]:
     """The ``overrides=`` mapping of :meth:`Calendar.weekly`.
 
     Dated overrides within ``within_days`` of ``around``, each closed (``[]``)
-    or one or two spans; with ``recurring``, maybe one monthly rule
-    (a ``dateutil.rrule.rrule`` with DTSTART) with its own spans.
-    Shrinks to ``{}``.
+    or one or two spans (edges often near ``zone``'s transition wall times);
+    with ``recurring``, maybe one monthly rule (a ``dateutil.rrule.rrule``
+    with DTSTART) with its own spans. Shrinks to ``{}``.
     """
     _check_positive("within_days", within_days)
     return _overrides(
-        around=around, within_days=within_days, max_size=max_size, recurring=recurring
+        around=around,
+        within_days=within_days,
+        max_size=max_size,
+        recurring=recurring,
+        edge_slots=_edge_slots(zone),
     )
 
 
@@ -284,21 +334,22 @@ def _calendars(
     *,
     zone: st.SearchStrategy[str],
     around: date | None,
-    hours: st.SearchStrategy[str],
+    hours: st.SearchStrategy[str] | None,
     extras: bool,
     always_open: bool,
+    within_days: int,
 ) -> WeeklyCalendar:
     key = draw(zone)
     if always_open and draw(st.integers(0, 9)) == 0:
         return Calendar.always_open(key)
-    text = draw(hours)
+    text = draw(hours_texts(zone=key) if hours is None else hours)
     if not extras:
         return Calendar.weekly(key, text)
     return Calendar.weekly(
         key,
         text,
-        holidays=draw(holiday_dates(around=around)),
-        overrides=draw(overrides(around=around)),
+        holidays=draw(holiday_dates(around=around, within_days=within_days)),
+        overrides=draw(overrides(around=around, within_days=within_days, zone=key)),
     )
 
 
@@ -309,6 +360,7 @@ def calendars(
     hours: str | st.SearchStrategy[str] | None = None,
     extras: bool = True,
     always_open: bool = False,
+    within_days: int = 10,
 ) -> st.SearchStrategy[WeeklyCalendar]:
     """Small weekly calendars: a zone, :func:`hours_texts`, holidays and overrides.
 
@@ -317,9 +369,10 @@ def calendars(
     zone
         A zone key or a strategy of them (default :func:`zones`).
     around
-        Put holidays and overrides within 10 days of this date.
+        Put holidays and overrides within ``within_days`` of this date.
     hours
-        Hours text or a strategy of it (default :func:`hours_texts`).
+        Hours text or a strategy of it (default :func:`hours_texts` with
+        span edges near the zone's transition wall times).
     extras
         Add holidays and overrides (dated and maybe one monthly rule).
     always_open
@@ -329,11 +382,15 @@ def calendars(
     Shrinks to ``Calendar.weekly("UTC", "Mon-Fri 09:00-17:00")``.
     """
     zone_st = zones() if zone is None else st.just(zone) if isinstance(zone, str) else zone
-    hours_st = (
-        hours_texts() if hours is None else st.just(hours) if isinstance(hours, str) else hours
-    )
+    _check_positive("within_days", within_days)
+    hours_st = st.just(hours) if isinstance(hours, str) else hours
     return _calendars(
-        zone=zone_st, around=around, hours=hours_st, extras=extras, always_open=always_open
+        zone=zone_st,
+        around=around,
+        hours=hours_st,
+        extras=extras,
+        always_open=always_open,
+        within_days=within_days,
     )
 
 
@@ -354,9 +411,8 @@ def _combined(
     if depth > 1 and draw(st.booleans()):
         left = draw(_combined(zone=zone, around=around, depth=depth - 1))
     op = draw(st.sampled_from(("or", "and")))
-    hours = st.one_of(hours_texts(), st.sampled_from(_BROAD_HOURS))
-    if op == "and":
-        hours = st.one_of(st.sampled_from(_BROAD_HOURS), hours_texts())
+    broad = draw(st.booleans())
+    hours = st.sampled_from(_BROAD_HOURS) if broad else None
     right = draw(calendars(zone=zones(), around=around, hours=hours))
     return left | right if op == "or" else left & right
 
@@ -370,7 +426,7 @@ def combined_calendars(
     """``left | right`` or ``left & right`` of two :func:`calendars`.
 
     ``left`` is in ``zone`` (its local dates are the combination's); ``right``
-    is in any zone. For ``&`` the right side is often broad (such as
+    is in any zone. Half the time ``right`` has broad hours (such as
     ``"Daily 06:00-22:00"``) so that most intersections have open time. With
     ``depth`` > 1 the left side may itself be combined.
 
