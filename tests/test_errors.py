@@ -68,8 +68,8 @@ class TestMessagesAsANewUserMeetsThem:
     paris = dt.timezone(dt.timedelta(hours=1))
 
     def test_naive_datetime_names_field_value_and_the_fix(self) -> None:
+        naive = dt.datetime(2024, 3, 1, 9)  # noqa: DTZ001 - the bad input under test
         with pytest.raises(errors.NaiveDatetimeError) as info:
-            naive = dt.datetime(2024, 3, 1, 9)  # noqa: DTZ001 - the bad input under test
             self.cal.elapsed(naive, dt.datetime(2024, 3, 2, 9, tzinfo=self.paris))
         msg = str(info.value)
         assert msg.startswith(
