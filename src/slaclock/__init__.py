@@ -15,8 +15,6 @@ path is pure Python.
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError as _PackageNotFoundError
-from importlib.metadata import version as _version
 
 from slaclock.calendars import Calendar, CombinedCalendar, RecurringOverride, WeeklyCalendar
 from slaclock.errors import (
@@ -38,10 +36,21 @@ from slaclock.errors import (
 from slaclock.holiday_sources import HolidaySource
 from slaclock.hours import Span, WeeklyHours
 
-try:
-    __version__ = _version("slaclock")
-except _PackageNotFoundError:  # pragma: no cover - running from a source tree without install
-    __version__ = "0+unknown"
+__version__: str
+
+
+def __getattr__(name: str) -> str:
+    # The version is read from the package metadata on first use: importing
+    # importlib.metadata costs more than the rest of `import slaclock`.
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            return version("slaclock")
+        except PackageNotFoundError:  # pragma: no cover - a source tree without install
+            return "0+unknown"
+    raise AttributeError(f"module 'slaclock' has no attribute {name!r}")
+
 
 __all__ = [
     "Calendar",

@@ -229,18 +229,25 @@ def _transitions(zone: str) -> tuple[datetime, ...]:
     return tuple(zone_transitions(zone, lo, hi))
 
 
-def anchor_dates(*, zone: str = "UTC") -> st.SearchStrategy[date]:
+def anchor_dates(*, zone: str = "UTC", transition_share: int = 50) -> st.SearchStrategy[date]:
     """A date of 2011-2026 to build a test scenario around.
 
-    Half the time the local date of one of ``zone``'s offset transitions.
-    Shrinks to 2011-01-01 (or ``zone``'s first transition date).
+    About ``transition_share`` percent of the time, the local date of one of
+    ``zone``'s offset transitions (half of them fall back, half spring
+    forward); otherwise any date. Shrinks to ``zone``'s first transition date
+    of 2011 (2011-01-01 for a zone without transitions).
     """
+    if not 0 <= transition_share <= 100:
+        msg = f"transition_share: must be a percentage 0-100 (got {transition_share!r})"
+        raise ValueError(msg)
     tz = ZoneInfo(zone)
     on_transition = [t.astimezone(tz).date() for t in _transitions(zone)]
     any_date = st.dates(date(_FIRST_YEAR, 1, 1), date(_LAST_YEAR, 12, 31))
     if not on_transition:
         return any_date
-    return st.one_of(st.sampled_from(on_transition), any_date)
+    return st.integers(0, 99).flatmap(
+        lambda k: st.sampled_from(on_transition) if k < transition_share else any_date
+    )
 
 
 def _near(around: date | None, within_days: int) -> st.SearchStrategy[date]:
@@ -405,15 +412,20 @@ _BROAD_HOURS = (
 
 @st.composite
 def _combined(
-    draw: st.DrawFn, *, zone: st.SearchStrategy[str], around: date | None, depth: int
+    draw: st.DrawFn,
+    *,
+    zone: st.SearchStrategy[str],
+    around: date | None,
+    depth: int,
+    within_days: int,
 ) -> CombinedCalendar:
-    left: Calendar = draw(calendars(zone=zone, around=around))
+    left: Calendar = draw(calendars(zone=zone, around=around, within_days=within_days))
     if depth > 1 and draw(st.booleans()):
-        left = draw(_combined(zone=zone, around=around, depth=depth - 1))
+        left = draw(_combined(zone=zone, around=around, depth=depth - 1, within_days=within_days))
     op = draw(st.sampled_from(("or", "and")))
     broad = draw(st.booleans())
     hours = st.sampled_from(_BROAD_HOURS) if broad else None
-    right = draw(calendars(zone=zones(), around=around, hours=hours))
+    right = draw(calendars(zone=zones(), around=around, hours=hours, within_days=within_days))
     return left | right if op == "or" else left & right
 
 
@@ -422,20 +434,23 @@ def combined_calendars(
     zone: str | st.SearchStrategy[str] | None = None,
     around: date | None = None,
     depth: int = 1,
+    within_days: int = 10,
 ) -> st.SearchStrategy[CombinedCalendar]:
     """``left | right`` or ``left & right`` of two :func:`calendars`.
 
     ``left`` is in ``zone`` (its local dates are the combination's); ``right``
     is in any zone. Half the time ``right`` has broad hours (such as
     ``"Daily 06:00-22:00"``) so that most intersections have open time. With
-    ``depth`` > 1 the left side may itself be combined.
+    ``depth`` > 1 the left side may itself be combined. Holidays and
+    overrides lie within ``within_days`` of ``around``.
 
     Shrinks to ``Calendar.weekly("UTC", "Mon-Fri 09:00-17:00") |
     Calendar.weekly("UTC", "Mon-Fri 09:00-17:00")``.
     """
     _check_positive("depth", depth)
     zone_st = zones() if zone is None else st.just(zone) if isinstance(zone, str) else zone
-    return _combined(zone=zone_st, around=around, depth=depth)
+    _check_positive("within_days", within_days)
+    return _combined(zone=zone_st, around=around, depth=depth, within_days=within_days)
 
 
 # ---------------------------------------------------------------------------
