@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import zoneinfo
-from zoneinfo import _zoneinfo  # the pure-Python implementation exposes its transition table
+from zoneinfo import _zoneinfo  # type: ignore[attr-defined]  # pure Python: exposes its transition table
 
 import pytest
 
@@ -37,7 +38,7 @@ def test_no_zone_changes_offset_twice_within_the_sampling_step() -> None:
     for key in sorted(zoneinfo.available_timezones()):
         z = _zoneinfo.ZoneInfo.no_cache(key)
         changes = [t for t in z._trans_utc if t >= Y1900 and _offset(z, t - 1) != _offset(z, t)]
-        for a, b in zip(changes, changes[1:], strict=False):
+        for a, b in itertools.pairwise(changes):
             assert b - a > step, (key, dt.datetime.fromtimestamp(a, dt.UTC), b - a)
 
 
@@ -50,14 +51,14 @@ def test_pieces_match_an_hourly_scan(key: str) -> None:
     # contiguous, covering, each with the offset the zone has inside it
     assert pieces[0][0] == lo * SECOND_US
     assert pieces[-1][1] == hi * SECOND_US
-    for (s0, e0, _), (s1, _, _) in zip(pieces, pieces[1:], strict=False):
+    for (_s0, e0, _), (s1, _, _) in itertools.pairwise(pieces):
         assert e0 == s1
     for s, e, off in pieces:
         for t in range(s // SECOND_US, e // SECOND_US, 3600):
             assert _offset(z, t) * SECOND_US == off, (key, t)
         assert _offset(z, e // SECOND_US - 1) * SECOND_US == off
     # every boundary is a real change, found to the second
-    for (_, e, off), (_, _, off2) in zip(pieces, pieces[1:], strict=False):
+    for (_, e, off), (_, _, off2) in itertools.pairwise(pieces):
         assert off != off2
         assert _offset(z, e // SECOND_US - 1) * SECOND_US == off
         assert _offset(z, e // SECOND_US) * SECOND_US == off2
