@@ -12,7 +12,13 @@ import zoneinfo
 from collections.abc import Iterable
 from typing import Final
 
-from slaclock.errors import NaiveDatetimeError, NonexistentTimeError, UnknownTimeZoneError
+from slaclock.errors import (
+    DurationError,
+    InputError,
+    NaiveDatetimeError,
+    NonexistentTimeError,
+    UnknownTimeZoneError,
+)
 
 SECOND_US: Final = 1_000_000
 MINUTE_US: Final = 60 * SECOND_US
@@ -105,11 +111,9 @@ def from_us(us: int) -> dt.datetime:
 
 def td_to_us(value: object, field: str = "duration") -> int:
     """Return a ``timedelta`` as integer microseconds (no floats)."""
-    from slaclock.errors import DurationError
-
-    if not isinstance(value, dt.timedelta):
-        raise DurationError(field, value, "must be a datetime.timedelta")
-    return (value.days * 86_400 + value.seconds) * SECOND_US + value.microseconds
+    if isinstance(value, dt.timedelta):
+        return value // _ONE_US
+    raise DurationError(field, value, "must be a datetime.timedelta")
 
 
 def us_to_td(us: int) -> dt.timedelta:
@@ -223,8 +227,6 @@ def to_dates(values: Iterable[object], field: str) -> frozenset[dt.date]:
 
 def parse_date(value: object, field: str) -> dt.date:
     """Read a ``datetime.date`` (not a datetime) or ISO ``YYYY-MM-DD`` text."""
-    from slaclock.errors import InputError
-
     if isinstance(value, dt.datetime):
         raise InputError(field, value, "must be a date, not a datetime")
     if isinstance(value, dt.date):

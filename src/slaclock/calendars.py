@@ -428,6 +428,8 @@ class Calendar:
         d = _duration_us(duration)
         if d == 0:
             return from_us(a)
+        if not pauses:
+            return from_us(self._due_us(a, d, "due", start))
         remaining = d
         cursor = a
         for p0, p1 in _pauses_us(pauses, assume_tz):
@@ -447,10 +449,11 @@ class Calendar:
 
     def _due_us(self, a: int, d: int, operation: str, start: object) -> int:
         """First ``t`` with ``B(t) >= B(a) + d`` for ``d > 0``, searching up to the horizon."""
-        limit = self._limit(a)
-        hi = min(limit, a + max(d, DAY_US) * 2)
+        limit = min(MAX_US, a + self.horizon_years * YEAR_US)
+        hi = min(limit, a + 2 * (d if d > DAY_US else DAY_US))
+        covering = self._cache.covering
         while True:
-            tl = self._tl(a, hi)
+            tl = covering(a, hi)
             t = tl.first_reaching(tl.busy_before(a) + d)
             if t is not None:
                 if t > limit:

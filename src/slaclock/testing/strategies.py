@@ -299,7 +299,10 @@ def _overrides(
 ) -> dict[date | rrule, list[str]]:
     out: dict[date | rrule, list[str]] = {}
     spans = _override_spans(edge_slots=edge_slots)
-    for day in draw(st.sets(_near(around, within_days), max_size=max_size)):
+    days = draw(st.sets(_near(around, within_days), max_size=max_size))
+    if around is not None and max_size > 0 and draw(st.booleans()):
+        days.add(around)  # the anchor is often a transition date: special hours meet DST
+    for day in sorted(days):
         out[day] = draw(spans)
     if recurring and draw(st.booleans()):
         out[draw(_monthly_rule(around=around))] = draw(spans)
@@ -316,7 +319,8 @@ def overrides(
 ) -> st.SearchStrategy[dict[date | rrule, list[str]]]:
     """The ``overrides=`` mapping of :meth:`Calendar.weekly`.
 
-    Dated overrides within ``within_days`` of ``around``, each closed (``[]``)
+    Dated overrides within ``within_days`` of ``around`` (often on ``around``
+    itself), each closed (``[]``)
     or one or two spans (edges often near ``zone``'s transition wall times);
     with ``recurring``, maybe one monthly rule (a ``dateutil.rrule.rrule``
     with DTSTART) with its own spans. Shrinks to ``{}``.
@@ -350,6 +354,12 @@ def _calendars(
     if always_open and draw(st.integers(0, 9)) == 0:
         return Calendar.always_open(key)
     text = draw(hours_texts(zone=key) if hours is None else hours)
+    if hours is None and around is not None and draw(st.booleans()):
+        # One more span on the anchor's weekday, edges near the zone's transitions.
+        extra = _span_text(
+            overnight=True, max_slots=_SLOTS_PER_DAY - 1, edge_slots=_edge_slots(key)
+        )
+        text += f"; {_DAY_NAMES[around.weekday()]} {draw(extra)}"
     if not extras:
         return Calendar.weekly(key, text)
     return Calendar.weekly(
@@ -379,7 +389,8 @@ def calendars(
         Put holidays and overrides within ``within_days`` of this date.
     hours
         Hours text or a strategy of it (default :func:`hours_texts` with
-        span edges near the zone's transition wall times).
+        span edges near the zone's transition wall times, sometimes with one
+        more span on the weekday of ``around``).
     extras
         Add holidays and overrides (dated and maybe one monthly rule).
     always_open
