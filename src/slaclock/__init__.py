@@ -15,7 +15,6 @@ path is pure Python.
 
 from __future__ import annotations
 
-
 from slaclock.calendars import Calendar, CombinedCalendar, RecurringOverride, WeeklyCalendar
 from slaclock.errors import (
     CalendarFormatError,
