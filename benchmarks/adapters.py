@@ -24,7 +24,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from importlib.metadata import version
 from typing import Any
 
@@ -169,7 +169,6 @@ def build_businesstime(dates: Sequence[date]) -> Impl:
     return Impl(
         "businesstime",
         "businesstime",
-        slow=True,
         note="naive NY wall times; `BusinessTime.businesstimedelta(a, b)`; no due",
         elapsed=bt.businesstimedelta,
         prepare_elapsed=lambda t: (naive_local(t.start), naive_local(t.end)),
@@ -323,7 +322,3 @@ def build_peers(dates: Sequence[date]) -> list[Callable[[], Impl]]:
         lambda: build_businesstimedelta(dates),
         lambda: build_pandas(dates),
     ]
-
-
-def utc(instant: datetime) -> datetime:
-    return instant.astimezone(UTC)

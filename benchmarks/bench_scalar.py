@@ -13,7 +13,9 @@ Mon-Fri 09:00-17:00 with US holidays. Per implementation and question it
 2. makes one pass calling it once per ticket, catching errors: this is the
    warm-up and gives the answers,
 3. times ``repeats`` passes over the tickets that did not raise with
-   ``time.perf_counter_ns`` (garbage collector off) and keeps the best,
+   ``time.perf_counter_ns`` (garbage collector off) and keeps the best; the
+   passes run in rounds (every implementation once per round) so that load
+   from other work on the machine hits all of them alike,
 4. compares every answer with slaclock's, exactly, in integer microseconds
    (no peer here returns floats; all inputs are whole seconds).
 
@@ -60,6 +62,7 @@ PACKAGES = (
     "tzdata",
 )
 IMPORTS = ("slaclock", "workclock", "timegrid", "businesstime", "businesstimedelta", "pandas")
+KINDS = ("elapsed", "due")
 REF_FIRST, REF_LAST = date(2024, 1, 1), date(2026, 12, 31)
 TEN_YEARS = (
     datetime(2024, 1, 1, tzinfo=wl.ZONE),
@@ -104,27 +107,25 @@ class Measure:
     errors: int = 0
     first_error: str = ""
     answers: list[int | None] = field(default_factory=list)  # µs, None where it raised
+    timed_args: list[tuple[Any, ...]] = field(default_factory=list)  # the calls that did not
 
 
-def measure(impl: ad.Impl, kind: str, tickets: Sequence[wl.Ticket], repeats: int) -> Measure | None:
+def answer_all(impl: ad.Impl, kind: str, tickets: Sequence[wl.Ticket]) -> Measure | None:
+    """The warm-up pass: call once per ticket, keep the answers and errors."""
     f = getattr(impl, kind)
     if f is None:
         return None
     prepare = getattr(impl, f"prepare_{kind}")
     convert = getattr(impl, f"{kind}_us")
-    args = [prepare(t) for t in tickets]
-    out = Measure(n=len(args))
-    good = []
-    for a in args:  # warm-up pass, and the answers
+    out = Measure(n=len(tickets))
+    for a in (prepare(t) for t in tickets):
         try:
             out.answers.append(convert(f(*a)))
-            good.append(a)
+            out.timed_args.append(a)
         except Exception as error:
             out.answers.append(None)
             out.errors += 1
             out.first_error = out.first_error or f"{type(error).__name__}: {error}"[:160]
-    if good:
-        out.us_per_call = time_calls(f, good, repeats)
     return out
 
 
@@ -154,7 +155,7 @@ def compare(
             diff.closing += 1
             continue
         if len(diff.examples) < 3:
-            second = t.end if kind == "elapsed" else t.duration
+            second = t.end.isoformat() if kind == "elapsed" else str(t.duration)
             diff.examples.append(
                 f"{kind}({t.start.isoformat()}, {second}): got {show(kind, g)}, "
                 f"expected {show(kind, w)}"
@@ -358,14 +359,20 @@ def main(argv: Sequence[str] | None = None) -> None:
     results: dict[str, dict[str, Measure | None]] = {}
     for impl in impls:
         n = args.n_slow if impl.slow else args.n
-        results[impl.name] = {}
-        for kind in ("elapsed", "due"):
-            t0 = time.perf_counter()
-            results[impl.name][kind] = m = measure(impl, kind, tickets[:n], args.repeats)
-            if m is not None:
+        results[impl.name] = {kind: answer_all(impl, kind, tickets[:n]) for kind in KINDS}
+    # Timed passes in rounds, every implementation once per round, so a burst
+    # of load from other work on the machine hits all of them alike.
+    for round_ in range(args.repeats):
+        for impl in impls:
+            for kind in KINDS:
+                m = results[impl.name][kind]
+                if m is None or not m.timed_args:
+                    continue
+                us = time_calls(getattr(impl, kind), m.timed_args, 1)
+                m.us_per_call = us if m.us_per_call is None else min(m.us_per_call, us)
                 print(
-                    f"  {impl.name:18} {kind:7} n={m.n:<7} {fmt_us(m.us_per_call):>8} µs/call"
-                    f"  errors={m.errors}  ({time.perf_counter() - t0:.1f} s)",
+                    f"  round {round_ + 1}: {impl.name:18} {kind:7} n={m.n:<7} "
+                    f"{fmt_us(us):>8} µs/call  errors={m.errors}",
                     file=sys.stderr,
                     flush=True,
                 )
@@ -380,7 +387,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     diffs: dict[str, dict[str, Diff | None]] = {}
     for impl in impls:
         diffs[impl.name] = {}
-        for kind in ("elapsed", "due"):
+        for kind in KINDS:
             m = results[impl.name][kind]
             if m is None or (have_slaclock and impl.name == "slaclock"):
                 diffs[impl.name][kind] = None
@@ -416,7 +423,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     out += [f"- {impl.name}: {impl.note}" for impl in impls]
     out += ["", "Disagreements (up to 3 examples each, closing-instant ones not shown):", ""]
     for impl in impls:
-        for kind in ("elapsed", "due"):
+        for kind in KINDS:
             d = diffs[impl.name][kind]
             m = results[impl.name][kind]
             if m is not None and m.errors:
@@ -425,7 +432,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                 out += [f"- {impl.name} {kind}: {e}" for e in d.examples]
     if have_slaclock:
         out += ["", "slaclock against the independent reference (adapters.Reference):", ""]
-        for kind in ("elapsed", "due"):
+        for kind in KINDS:
             m = results["slaclock"][kind]
             assert m is not None
             d = compare(kind, m.answers, ref_answers[kind], tickets, ref)
@@ -469,7 +476,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         "",
         "## Import cost",
         "",
-        f"`python -X importtime -c 'import X'` (cumulative µs of `X`) and wall time of "
+        f"`python -X importtime -c 'import X'` (cumulative time of `X`) and wall time of "
         f"`python -c 'import X'`, best of 5; bare `python -c pass`: {info['bare_ms']:.1f} ms.",
         "",
         "| module | -X importtime (ms) | wall (ms) | wall − bare (ms) "

@@ -14,6 +14,7 @@ the calendar or the question.
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -25,6 +26,7 @@ Z = wl.ZONE
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 WEEKDAYS = (0, 1, 2, 3, 4)
 EVERY_DAY = (0, 1, 2, 3, 4, 5, 6)
+TIMEOUT_S = 5
 
 
 @dataclass(frozen=True)
@@ -380,17 +382,31 @@ def agrees(value: Any, expected: Any) -> bool | None:
     return bool(value == expected)
 
 
+class Hang(Exception):
+    pass
+
+
+def _hang(*_: object) -> None:
+    raise Hang
+
+
 def main() -> None:
+    signal.signal(signal.SIGALRM, _hang)
     names = list(IMPLS)
     print("| case | question | SEMANTICS | " + " | ".join(names) + " |")
     print("|---|---|---|" + "---|" * len(names))
     for case in CASES:
         cells = []
         for name in names:
+            signal.alarm(TIMEOUT_S)
             try:
                 value = IMPLS[name](case)
+            except Hang:
+                value = f"hangs (> {TIMEOUT_S} s)"
             except Exception as error:
                 value = f"raises {type(error).__name__}"
+            finally:
+                signal.alarm(0)
             ok = agrees(value, case.expected)
             cells.append(("" if ok in (True, None) else "≠ ") + show(value))
         second = show(case.b)

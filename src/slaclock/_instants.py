@@ -106,7 +106,7 @@ def localize(value: dt.datetime, assume_tz: TzLike, field: str) -> dt.datetime:
 
 def from_us(us: int) -> dt.datetime:
     """Return the UTC-aware datetime of UTC microseconds ``us``."""
-    return _EPOCH + dt.timedelta(microseconds=us)
+    return _EPOCH + _ONE_US * us
 
 
 def td_to_us(value: object, field: str = "duration") -> int:
@@ -118,7 +118,7 @@ def td_to_us(value: object, field: str = "duration") -> int:
 
 def us_to_td(us: int) -> dt.timedelta:
     """Return microseconds as a ``timedelta``."""
-    return dt.timedelta(microseconds=us)
+    return _ONE_US * us
 
 
 def date_to_local_us(day: dt.date) -> int:

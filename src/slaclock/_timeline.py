@@ -108,6 +108,20 @@ class Timeline:
         end = self.ends[i]
         return self.cum[i] + (t if t < end else end) - self.starts[i]
 
+    def elapsed(self, a: int, b: int) -> int:
+        """``B(b) - B(a)``: business microseconds in ``[a, b)`` (both in the window, ``a <= b``)."""
+        starts, ends, cum = self.starts, self.ends, self.cum
+        i = bisect_right(starts, b) - 1
+        if i < 0:
+            return 0
+        end = ends[i]
+        total = cum[i] + (b if b < end else end) - starts[i]
+        i = bisect_right(starts, a, 0, i + 1) - 1
+        if i < 0:
+            return total
+        end = ends[i]
+        return total - cum[i] - (a if a < end else end) + starts[i]
+
     def is_open(self, t: int) -> bool:
         """True if ``t`` lies in an open interval."""
         i = bisect_right(self.starts, t) - 1
@@ -192,6 +206,7 @@ class TimelineCache:
     def __init__(self, compiler: Compiler) -> None:
         self._compile = compiler
         self._lock = threading.Lock()
+        #: The compiled windows, most recently built first; read without the lock.
         self._windows: tuple[Timeline, ...] = ()
 
     def covering(self, lo: int, hi: int) -> Timeline:

@@ -19,6 +19,9 @@ from typing import Any, ClassVar, Literal
 import attrs
 
 from slaclock._instants import (
+    _EPOCH,
+    _ONE_US,
+    _SUB,
     DAY_US,
     MAX_US,
     MIN_US,
@@ -389,15 +392,26 @@ class Calendar:
         >>> cal.elapsed(dt.datetime(2024, 1, 5, 16, tzinfo=dt.UTC), dt.datetime(2024, 1, 8, 10, tzinfo=dt.UTC))
         datetime.timedelta(seconds=7200)
         """
-        a = to_us(start, "start", assume_tz)
-        b = to_us(end, "end", assume_tz)
+        try:  # the hot path, inlined: aware stdlib datetimes (see _instants.to_us)
+            a = _SUB(start, _EPOCH) // _ONE_US
+            b = _SUB(end, _EPOCH) // _ONE_US
+        except TypeError:
+            a = to_us(start, "start", assume_tz)
+            b = to_us(end, "end", assume_tz)
         if b < a:
             raise IntervalOrderError("end", end, f"must not be before start ({start!r})")
-        return us_to_td(self._elapsed_us(a, b, _pauses_us(pauses, assume_tz)))
+        if pauses:
+            return us_to_td(self._elapsed_us(a, b, _pauses_us(pauses, assume_tz)))
+        for tl in self._cache._windows:  # inlined TimelineCache.covering
+            if tl.lo <= a and b < tl.hi:
+                break
+        else:
+            tl = self._cache.covering(a, b)
+        return _ONE_US * tl.elapsed(a, b)
 
     def _elapsed_us(self, a: int, b: int, pauses: list[tuple[int, int]]) -> int:
         tl = self._cache.covering(a, b)
-        total = tl.busy_before(b) - tl.busy_before(a)
+        total = tl.elapsed(a, b)
         for p0, p1 in pauses:
             p0, p1 = max(p0, a), min(p1, b)
             if p0 < p1:
