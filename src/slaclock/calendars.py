@@ -438,11 +438,20 @@ class Calendar:
         NoOpenTimeError
             If the calendar does not provide that much open time within its horizon.
         """
-        a = to_us(start, "start", assume_tz)
+        try:  # the hot path, inlined (see elapsed)
+            a = _SUB(start, _EPOCH) // _ONE_US
+        except TypeError:
+            a = to_us(start, "start", assume_tz)
         d = _duration_us(duration)
         if d == 0:
             return from_us(a)
         if not pauses:
+            for tl in self._cache._windows:
+                if tl.lo <= a < tl.hi:
+                    t = tl.first_reaching(tl.busy_before(a) + d)
+                    if t is not None and t - a <= self.horizon_years * YEAR_US:
+                        return _EPOCH + _ONE_US * t
+                    break
             return from_us(self._due_us(a, d, "due", start))
         remaining = d
         cursor = a
