@@ -17,11 +17,12 @@ import itertools
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from slaclock.calendars import Calendar, WeeklyCalendar
-from slaclock.errors import NoOpenTimeError
+from slaclock.errors import NoOpenTimeError, OverlappingPausesError
 from slaclock.testing import reference
 from slaclock.testing import strategies as sst
 
@@ -40,7 +41,7 @@ def scenarios(draw: st.DrawFn, *, combined: bool | None = None) -> tuple[Calenda
     if combined is None:
         combined = draw(st.integers(0, 3)) == 0
     if combined:
-        combo = sst.combined_calendars(zone=zone, around=anchor, within_days=WITHIN_DAYS)
+        combo = sst.combined_calendars(zone=zone, around=anchor, depth=2, within_days=WITHIN_DAYS)
         return draw(combo), anchor
     cal = sst.calendars(zone=zone, around=anchor, always_open=True, within_days=WITHIN_DAYS)
     return draw(cal), anchor
@@ -222,6 +223,23 @@ class TestClockMatchesReference:
         cal, anchor = case
         a, b = draw_instants(data, cal, anchor, 2)
         assert cal.business_days_between(a, b) == reference.business_days_between(cal, a, b)
+
+    @given(scenarios(), st.data(), st.integers(1, 60))
+    def test_overlapping_pauses_are_rejected_like_the_reference(
+        self, case: tuple[Calendar, date], data: st.DataObject, overlap_minutes: int
+    ) -> None:
+        cal, anchor = case
+        a, b = draw_instants(data, cal, anchor, 2)
+        p0 = utc(a) + timedelta(minutes=data.draw(st.integers(0, 120)))
+        p1 = p0 + timedelta(hours=1)
+        second = (p1 - timedelta(minutes=overlap_minutes), p1 + timedelta(hours=1))
+        pauses = [(p0, p1), second]
+        with pytest.raises(ValueError, match="overlapping"):
+            reference.elapsed(cal, a, b, pauses)
+        with pytest.raises(OverlappingPausesError):
+            cal.elapsed(a, b, pauses=pauses)
+        with pytest.raises(OverlappingPausesError):
+            cal.due(a, timedelta(hours=1), pauses=pauses)
 
     @given(scenarios(), st.data())
     def test_is_business_day_agrees_with_the_reference(

@@ -265,7 +265,7 @@ def is_open(cal: Calendar, t: datetime) -> bool:
     if isinstance(cal, CombinedCalendar):
         left, right = is_open(cal.left, t), is_open(cal.right, t)
         if cal.op == "and":
-            return left or right
+            return left and right
         if cal.op == "or":
             return left or right
         msg = f"cal.op: must be 'and' or 'or' (got {cal.op!r})"

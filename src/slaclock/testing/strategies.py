@@ -52,9 +52,10 @@ __all__ = [
     "zones",
 ]
 
-#: Zones with the rules that break business-time code: 30-minute DST
-#: (Lord Howe), a +05:45 offset (Kathmandu), a skipped date (Apia, 2011-12-30),
-#: and the usual northern and southern DST. UTC first: it is the shrink target.
+#: Zones with the rules that break business-time code (30-minute DST on
+#: Lord Howe, a +05:45 offset in Kathmandu, a skipped date in Apia on
+#: 2011-12-30, and the usual northern and southern DST). UTC comes first
+#: because it is the shrink target.
 HARD_ZONES = (
     "UTC",
     "America/New_York",
@@ -65,7 +66,7 @@ HARD_ZONES = (
     "Asia/Kathmandu",
     "Pacific/Apia",
 )
-#: More zones: DST at local midnight (Sao Paulo until 2019, Havana, Santiago,
+#: More zones, with DST at local midnight (Sao Paulo until 2019, Havana, Santiago,
 #: Tehran until 2022), half-hour offsets (St John's), on-and-off DST (Casablanca).
 MORE_ZONES = (
     "America/Sao_Paulo",
@@ -208,13 +209,17 @@ def hours_texts(
 
 
 def weekly_hours(
-    *, max_groups: int = 3, max_spans: int = 2, overnight: bool = True
+    *,
+    max_groups: int = 3,
+    max_spans: int = 2,
+    overnight: bool = True,
+    zone: str | None = None,
 ) -> st.SearchStrategy[WeeklyHours]:
     """:class:`~slaclock.hours.WeeklyHours` parsed from :func:`hours_texts`.
 
     Shrinks to ``Mon-Fri 09:00-17:00``.
     """
-    texts = hours_texts(max_groups=max_groups, max_spans=max_spans, overnight=overnight)
+    texts = hours_texts(max_groups=max_groups, max_spans=max_spans, overnight=overnight, zone=zone)
     return texts.map(WeeklyHours.parse)
 
 
@@ -317,7 +322,7 @@ def overrides(
     recurring: bool = True,
     zone: str | None = None,
 ) -> st.SearchStrategy[dict[date | rrule, list[str]]]:
-    """The ``overrides=`` mapping of :meth:`Calendar.weekly`.
+    """The ``overrides=`` mapping of :meth:`~slaclock.calendars.Calendar.weekly`.
 
     Dated overrides within ``within_days`` of ``around`` (often on ``around``
     itself), each closed (``[]``)
@@ -381,6 +386,8 @@ def calendars(
 ) -> st.SearchStrategy[WeeklyCalendar]:
     """Small weekly calendars: a zone, :func:`hours_texts`, holidays and overrides.
 
+    Shrinks to ``Calendar.weekly("UTC", "Mon-Fri 09:00-17:00")``.
+
     Parameters
     ----------
     zone
@@ -396,8 +403,6 @@ def calendars(
     always_open
         Sometimes (1 in 10) return ``Calendar.always_open(zone)``, which never
         closes: searches for a close raise the horizon error.
-
-    Shrinks to ``Calendar.weekly("UTC", "Mon-Fri 09:00-17:00")``.
     """
     zone_st = zones() if zone is None else st.just(zone) if isinstance(zone, str) else zone
     _check_positive("within_days", within_days)
