@@ -92,6 +92,10 @@ class TestWeeklyHours:
         h = WeeklyHours.parse("Mon-Fri 09:00-17:00; Sun 22:00-06:00")
         assert WeeklyHours.parse(h.to_dict()) == h
 
+    def test_closed_text_round_trips(self) -> None:
+        assert WeeklyHours.parse(str(WeeklyHours.closed())) == WeeklyHours.closed()
+        assert WeeklyHours.parse("") == WeeklyHours.closed()
+
     def test_str_groups_equal_days(self) -> None:
         assert str(WeeklyHours.parse("mon-fri 9:00-17:00")) == "Mon-Fri 09:00-17:00"
         assert str(WeeklyHours.closed()) == "closed"

@@ -248,6 +248,8 @@ class WeeklyHours:
         if isinstance(value, WeeklyHours):
             return value
         per_day: list[list[Span]] = [[] for _ in range(7)]
+        if isinstance(value, str) and value.strip().lower() == "closed":
+            return cls.closed()  # what str() writes for a calendar with no hours
         if isinstance(value, str):
             groups = [g for g in re.split(r"[;\n]", value) if g.strip()]
             for gi, group in enumerate(groups):
