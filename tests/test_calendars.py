@@ -354,3 +354,47 @@ def test_bad_override_key() -> None:
 def test_bad_from_dict_override_value() -> None:
     with pytest.raises(CalendarFormatError):
         Calendar.from_dict({"zone": "UTC", "hours": "Mon 09:00-10:00", "overrides": []})
+
+
+class TestRecurringRules:
+    def test_exdate_and_rdate_in_a_rule(self) -> None:
+        cal = Calendar.weekly(
+            "UTC",
+            "Mon-Fri 09:00-17:00",
+            overrides={
+                "DTSTART:20240101\nRRULE:FREQ=MONTHLY;BYDAY=+1SA\nEXDATE:20240203\nRDATE:20240210": "09:00-13:00"
+            },
+        )
+        assert not cal.is_open(utc(2024, 2, 3, 10))
+        assert cal.is_open(utc(2024, 2, 10, 10))
+        assert cal.is_open(utc(2024, 3, 2, 10))
+        assert Calendar.from_dict(cal.to_dict()) == cal
+
+    def test_a_rule_that_never_fires_is_walked_once_then_known(self) -> None:
+        closed = Calendar.weekly(
+            "UTC",
+            {},
+            overrides={
+                "DTSTART:20240101\nRRULE:FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30": "09:00-13:00"
+            },
+        )
+        t0 = time.perf_counter()
+        with pytest.raises(NoOpenTimeError):
+            closed.next_open(utc(2024, 1, 1))
+        assert time.perf_counter() - t0 < 30  # one walk of dateutil to year 9999, not one per year
+        t0 = time.perf_counter()
+        with pytest.raises(NoOpenTimeError):
+            closed.next_open(utc(2030, 1, 1))
+        assert time.perf_counter() - t0 < 5
+
+    def test_a_rule_with_an_old_start_expands_once(self) -> None:
+        cal = Calendar.weekly(
+            "UTC",
+            "Mon-Fri 09:00-17:00",
+            overrides={"DTSTART:19000101\nRRULE:FREQ=DAILY;BYDAY=SA": "09:00-10:00"},
+        )
+        # Saturdays open 09:00-10:00 by the rule, Sundays stay closed
+        assert cal.is_open(utc(2024, 6, 1, 9, 30))
+        assert not cal.is_open(utc(2024, 6, 2, 9, 30))
+        assert cal.is_open(utc(2035, 6, 2, 9, 30))
+        assert not cal.is_open(utc(2035, 6, 2, 10, 30))

@@ -10,7 +10,7 @@ import holidays
 import pytest
 
 from slaclock import Calendar, HolidaySource
-from slaclock.errors import InputError, UnknownHolidaySourceError
+from slaclock.errors import HolidayDataWarning, InputError, UnknownHolidaySourceError
 
 
 class TestCountrySources:
@@ -157,3 +157,49 @@ class TestHolidaysBetween:
             (dt.date(2024, 12, 25), "Christmas Day"),
             (dt.date(2025, 1, 1), "New Year's Day"),
         ]
+
+
+ICS_HARD = """BEGIN:VCALENDAR
+VERSION:2.0
+PRODID:-//slaclock tests//EN
+BEGIN:VEVENT
+UID:3@test
+DTSTART;VALUE=DATE:20240704
+RRULE:FREQ=YEARLY;UNTIL=20301231T235959Z
+EXDATE;VALUE=DATE:20250704
+SUMMARY:Independence Day
+END:VEVENT
+BEGIN:VEVENT
+UID:4@test
+DTSTART:20241224T100000Z
+DTEND:20241224T120000Z
+SUMMARY:Team meeting
+END:VEVENT
+END:VCALENDAR
+"""
+
+
+class TestIcsExports:
+    def test_utc_until_and_exdate_are_honoured(self, tmp_path: Path) -> None:
+        path = tmp_path / "hard.ics"
+        path.write_text(ICS_HARD)
+        with pytest.warns(HolidayDataWarning, match="1 timed event"):
+            src = HolidaySource.ics(path)
+        assert src.contains(dt.date(2024, 7, 4))
+        assert not src.contains(dt.date(2025, 7, 4))  # EXDATE
+        assert src.contains(dt.date(2030, 7, 4))
+        assert not src.contains(dt.date(2031, 7, 4))  # UNTIL
+        assert not src.contains(dt.date(2024, 12, 24))  # a timed meeting closes nothing
+
+
+class TestReadOnlyAndPartialData:
+    def test_names_in_year_cannot_be_changed_by_the_caller(self) -> None:
+        src = HolidaySource.country("US")
+        with pytest.raises(TypeError):
+            src.names_in_year(2024)[dt.date(2024, 12, 25)] = "x"  # type: ignore[index]
+        assert src.contains(dt.date(2024, 12, 25))
+
+    def test_years_the_package_does_not_cover_warn(self) -> None:
+        src = HolidaySource.country("IN")
+        with pytest.warns(HolidayDataWarning, match="year 2100"):
+            src.names_in_year(2100)

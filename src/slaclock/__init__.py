@@ -19,6 +19,7 @@ from slaclock.calendars import Calendar, CombinedCalendar, RecurringOverride, We
 from slaclock.errors import (
     CalendarFormatError,
     DurationError,
+    HolidayDataWarning,
     InputError,
     IntervalOrderError,
     NaiveDatetimeError,
@@ -56,6 +57,7 @@ __all__ = [
     "CalendarFormatError",
     "CombinedCalendar",
     "DurationError",
+    "HolidayDataWarning",
     "HolidaySource",
     "InputError",
     "IntervalOrderError",

@@ -37,6 +37,7 @@ from slaclock._instants import (
     us_to_td,
     zone_key,
 )
+from slaclock._recurrence import Expansion, canonical_rule
 from slaclock._timeline import Intervals, Timeline, TimelineCache, clip, intersect, merge, union
 from slaclock.errors import (
     CalendarFormatError,
@@ -75,48 +76,17 @@ class RecurringOverride:
 
     @classmethod
     def build(cls, rule: object, spans: object, field: str = "overrides") -> RecurringOverride:
-        """Read a ``dateutil.rrule.rrule`` or rule text, and span text(s)."""
-        from dateutil.rrule import rrule, rrulestr
-
-        if isinstance(rule, rrule):
-            text = str(rule)
-        elif isinstance(rule, str):
-            text = rule.strip()
-            if "DTSTART" not in text.upper():
-                raise InputError(
-                    field,
-                    rule,
-                    "recurring rule needs a DTSTART",
-                    "e.g. 'DTSTART:20240101\\nRRULE:FREQ=MONTHLY;BYDAY=+1SA'",
-                )
-            try:
-                # canonical text: one rule, given as text or as an rrule, is one value
-                text = str(rrulestr(text))
-            except (ValueError, TypeError) as exc:
-                raise InputError(
-                    field, rule, f"is not an RFC 5545 recurrence rule ({exc})"
-                ) from exc
-        else:
-            raise InputError(field, rule, "must be a date, a dateutil rrule or rule text")
+        """Read a ``dateutil.rrule.rrule`` or rule text (``EXDATE``/``RDATE`` allowed), and span text(s)."""
+        text = canonical_rule(rule, field)
         return cls(text, parse_day_spans(spans, f"{field}[{text!r}]"))
 
     @functools.cached_property
-    def _rule(self) -> Any:
-        from dateutil.rrule import rrulestr
-
-        return rrulestr(self.rule)
+    def _expansion(self) -> Expansion:
+        return Expansion(self.rule)
 
     def dates_between(self, a: dt.date, b: dt.date) -> list[dt.date]:
         """The rule's dates in ``[a, b]``."""
-        lo = dt.datetime(a.year, a.month, a.day)  # noqa: DTZ001 - rrule dates are wall dates
-        hi = dt.datetime(b.year, b.month, b.day, 23, 59, 59)  # noqa: DTZ001
-        rule = self._rule
-        if rule._dtstart.tzinfo is not None:  # a rule with a zoned DTSTART: compare in its zone
-            lo, hi = (
-                lo.replace(tzinfo=rule._dtstart.tzinfo),
-                hi.replace(tzinfo=rule._dtstart.tzinfo),
-            )
-        return [occ.date() for occ in rule.between(lo, hi, inc=True)]
+        return self._expansion.dates_between(a, b)
 
     def __repr__(self) -> str:
         return f"RecurringOverride({self.rule!r}, {[str(s) for s in self.spans]!r})"

@@ -20,6 +20,7 @@ from __future__ import annotations
 __all__ = [
     "CalendarFormatError",
     "DurationError",
+    "HolidayDataWarning",
     "InputError",
     "IntervalOrderError",
     "NaiveDatetimeError",
@@ -156,3 +157,7 @@ class NoOpenTimeError(SlaClockError):
 
 class SlaClockWarning(UserWarning):
     """Base class of every warning slaclock emits."""
+
+
+class HolidayDataWarning(SlaClockWarning):
+    """Holiday data is partial: a year the ``holidays`` package does not cover, or skipped ICS events."""

@@ -12,13 +12,16 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import os
-from collections.abc import Iterable
+import warnings
+from collections.abc import Iterable, Mapping
+from types import MappingProxyType
 from typing import Any, Literal
 
 import attrs
 
 from slaclock._instants import parse_date
-from slaclock.errors import InputError, UnknownHolidaySourceError
+from slaclock._recurrence import Expansion, canonical_rule
+from slaclock.errors import HolidayDataWarning, InputError, UnknownHolidaySourceError
 
 __all__ = ["HolidaySource"]
 
@@ -116,8 +119,11 @@ class HolidaySource:
     def ics(cls, path: str | os.PathLike[str]) -> HolidaySource:
         """All-day events of an iCalendar (``.ics``) file, read with ``icalendar``.
 
-        Multi-day events cover each of their dates; ``RRULE`` recurrences are
-        expanded per year with ``dateutil``. The file is read once, here.
+        Multi-day events cover each of their dates; ``RRULE`` recurrences (with
+        their ``EXDATE`` and ``RDATE``) are expanded lazily with ``dateutil``.
+        Timed events are skipped with a
+        :class:`~slaclock.errors.HolidayDataWarning`: a meeting is not a closed
+        day. The file is read once, here.
         """
         import icalendar
 
@@ -135,6 +141,7 @@ class HolidaySource:
             ) from exc
         entries: dict[dt.date, str] = {}
         rules: list[tuple[str, str, int]] = []
+        timed = 0
         for i, ev in enumerate(cal.walk("VEVENT")):
             name = str(ev.get("SUMMARY", "holiday"))
             start_prop = ev.get("DTSTART")
@@ -142,6 +149,9 @@ class HolidaySource:
                 raise UnknownHolidaySourceError(
                     f"{field}.events[{i}]", name, "event has no DTSTART"
                 )
+            if isinstance(start_prop.dt, dt.datetime):
+                timed += 1  # a meeting, not a closed day: holidays are all-day events
+                continue
             start = _as_date(start_prop.dt)
             end_prop = ev.get("DTEND")
             if end_prop is not None:
@@ -152,11 +162,26 @@ class HolidaySource:
                 days = 1
             rrule = ev.get("RRULE")
             if rrule is not None:
-                text = f"DTSTART:{start:%Y%m%d}\nRRULE:{rrule.to_ical().decode()}"
+                lines = [f"DTSTART:{start:%Y%m%d}", f"RRULE:{rrule.to_ical().decode()}"]
+                for key in ("EXDATE", "RDATE"):
+                    values = ev.get(key)
+                    for v in values if isinstance(values, list) else [values] if values else []:
+                        lines.append(f"{key}:{v.to_ical().decode()}")
+                try:
+                    text = canonical_rule("\n".join(lines), f"{field}.events[{i}]")
+                except InputError as exc:
+                    raise UnknownHolidaySourceError(exc.field, exc.value, exc.problem) from exc
                 rules.append((text, name, days))
             else:
                 for k in range(days):
                     entries.setdefault(start + dt.timedelta(days=k), name)
+        if timed:
+            warnings.warn(
+                HolidayDataWarning(
+                    f"{field}: {timed} timed event(s) skipped; only all-day events are holidays"
+                ),
+                stacklevel=2,
+            )
         return cls(
             "dates",
             entries=tuple(sorted(entries.items())),
@@ -224,12 +249,12 @@ class HolidaySource:
 
     # ---- lookups ------------------------------------------------------------------
 
-    def names_in_year(self, year: int) -> dict[dt.date, str]:
-        """Holidays of ``year`` with their names (cached per year on this value)."""
+    def names_in_year(self, year: int) -> Mapping[dt.date, str]:
+        """Holidays of ``year`` with their names (cached per year on this value, read-only)."""
         cache = self._year_cache
         hit = cache.get(year)
         if hit is None:
-            hit = self._compute_year(year)
+            hit = MappingProxyType(self._compute_year(year))
             cache[year] = hit  # a dict store is atomic; two threads compute the same value
         return hit
 
@@ -238,26 +263,34 @@ class HolidaySource:
         return day in self.names_in_year(day.year)
 
     @functools.cached_property
-    def _year_cache(self) -> dict[int, dict[dt.date, str]]:
+    def _year_cache(self) -> dict[int, MappingProxyType[dt.date, str]]:
         return {}
+
+    @functools.cached_property
+    def _expansions(self) -> list[Expansion]:
+        return [Expansion(text) for text, _, _ in self.rules]
 
     def _compute_year(self, year: int) -> dict[dt.date, str]:
         if self.kind == "dates":
             out = {d: n for d, n in self.entries if d.year == year}
-            if self.rules:
-                from dateutil.rrule import rrulestr
-
-                lo = dt.datetime(year, 1, 1) - dt.timedelta(days=366)  # noqa: DTZ001 - rrule dates are naive
-                hi = dt.datetime(year, 12, 31, 23, 59)  # noqa: DTZ001
-                for text, name, days in self.rules:
-                    for occ in rrulestr(text).between(lo, hi, inc=True):
-                        for k in range(days):
-                            d = occ.date() + dt.timedelta(days=k)
-                            if d.year == year:
-                                out.setdefault(d, name)
+            for (_, name, days), expansion in zip(self.rules, self._expansions, strict=True):
+                lo = (
+                    dt.date(year, 1, 1) - dt.timedelta(days=days - 1)
+                    if year > 1
+                    else dt.date(1, 1, 1)
+                )
+                for occ in expansion.dates_between(lo, dt.date(year, 12, 31)):
+                    for k in range(days):
+                        d = occ + dt.timedelta(days=k)
+                        if d.year == year:
+                            out.setdefault(d, name)
             return out
-        obj = self._holidays_object(year)
-        return {d: str(n) for d, n in obj.items()}
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            found = {d: str(n) for d, n in self._holidays_object(year).items()}
+        for w in caught:  # e.g. "available only from 2001 to 2035": the year is partial
+            warnings.warn(HolidayDataWarning(f"{self!r}, year {year}: {w.message}"), stacklevel=4)
+        return found
 
     def _holidays_object(self, years: int | list[int]) -> Any:
         import holidays
