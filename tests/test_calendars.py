@@ -290,6 +290,13 @@ class TestClockDetails:
         assert self.cal.elapsed(a, b, pauses=pauses) == 6 * H
         assert self.cal.due(a, 6 * H, pauses=pauses) == b
 
+    def test_a_pause_centuries_away_compiles_nothing_in_between(self) -> None:
+        a = ny(2024, 1, 8, 9)
+        far = [(utc(9000, 1, 1), utc(9000, 1, 2))]
+        t0 = time.perf_counter()
+        assert self.cal.due(a, H, pauses=far) == ny(2024, 1, 8, 10)
+        assert time.perf_counter() - t0 < 1
+
     def test_pause_ending_before_it_starts(self) -> None:
         a = ny(2024, 1, 8, 9)
         with pytest.raises(IntervalOrderError, match=r"pauses\[0\].end"):

@@ -429,32 +429,47 @@ class Calendar:
             if p1 <= cursor:
                 continue
             if p0 > cursor:
-                tl = self._tl(cursor, p0)
-                base = tl.busy_before(cursor)
-                avail = tl.busy_before(p0) - base
-                if remaining <= avail:
-                    t = tl.first_reaching(base + remaining)
-                    assert t is not None
+                # the running stretch [cursor, p0): reached inside it, or used up
+                t, used = self._search_due(cursor, remaining, "due", start, stop=p0)
+                if t is not None:
                     return from_us(t)
-                remaining -= avail
+                remaining -= used
             cursor = max(cursor, p1)
-        return from_us(self._due_us(cursor, remaining, "due", start))
+        t, _ = self._search_due(cursor, remaining, "due", start)
+        assert t is not None
+        return from_us(t)
 
     def _due_us(self, a: int, d: int, operation: str, start: object) -> int:
         """First ``t`` with ``B(t) >= B(a) + d`` for ``d > 0``, searching up to the horizon."""
+        t, _ = self._search_due(a, d, operation, start)
+        assert t is not None
+        return t
+
+    def _search_due(
+        self, a: int, d: int, operation: str, start: object, stop: int | None = None
+    ) -> tuple[int | None, int]:
+        """Search ``[a, stop]`` for the first ``t`` with ``B(t) >= B(a) + d`` (``d > 0``).
+
+        Returns ``(t, 0)``, or ``(None, B(stop) - B(a))`` when a given ``stop``
+        comes first. Each search looks at most ``horizon_years`` past ``a``: a
+        far-away ``stop`` never compiles the years in between.
+        """
         limit = min(MAX_US, a + self.horizon_years * YEAR_US)
-        hi = min(limit, a + 2 * (d if d > DAY_US else DAY_US))
+        end = limit if stop is None else min(stop, limit)
+        hi = min(end, a + 2 * (d if d > DAY_US else DAY_US))
         covering = self._cache.covering
         while True:
             tl = covering(a, hi)
-            t = tl.first_reaching(tl.busy_before(a) + d)
-            if t is not None:
-                if t > limit:
-                    break
-                return t
-            if tl.hi >= limit or tl.hi >= MAX_US:
+            base = tl.busy_before(a)
+            t = tl.first_reaching(base + d)
+            if t is not None and t <= end:
+                return t, 0
+            if (t is not None or tl.hi > end or hi >= end) and end == stop:
+                tl = covering(a, end)  # may be a wider window: measure both ends on it
+                return None, tl.busy_before(end) - tl.busy_before(a)
+            if t is not None or tl.hi >= limit or tl.hi >= MAX_US or hi >= end:
                 break
-            hi = min(limit, max(tl.hi, a + 2 * (hi - a)))
+            hi = min(end, max(tl.hi, a + 2 * (hi - a)))
         raise NoOpenTimeError(operation, start, self.horizon_years, "not enough open time")
 
     def subtract(
