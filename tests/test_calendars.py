@@ -405,3 +405,50 @@ class TestRecurringRules:
         assert not cal.is_open(utc(2024, 6, 2, 9, 30))
         assert cal.is_open(utc(2035, 6, 2, 9, 30))
         assert not cal.is_open(utc(2035, 6, 2, 10, 30))
+
+
+class TestFromDictRejectsMalformedEntries:
+    @pytest.mark.parametrize(
+        ("holiday", "path"),
+        [
+            ({"dates": [], "rules": [{"name": "x"}]}, "calendar.holidays[0].rules[0]:"),
+            ({"dates": [], "rules": ["x"]}, "calendar.holidays[0].rules[0]:"),
+            ({"dates": [], "rules": [{"rule": "garbage"}]}, "calendar.holidays[0].rules[0].rule:"),
+            (
+                {
+                    "dates": [],
+                    "rules": [{"rule": "DTSTART:20240101\nRRULE:FREQ=YEARLY", "days": True}],
+                },
+                "calendar.holidays[0].rules[0].days:",
+            ),
+            ({"dates": 5}, "calendar.holidays[0].dates:"),
+            ({"country": "US", "categories": 5}, "calendar.holidays[0].categories:"),
+            ({"country": "US", "observed": "false"}, "calendar.holidays[0].observed:"),
+            ({"country": 5}, "calendar.holidays[0].country:"),
+            ({"country": "XX"}, "calendar.holidays[0].country:"),
+        ],
+    )
+    def test_holiday_entries_name_their_path(self, holiday: object, path: str) -> None:
+        with pytest.raises(InputError) as info:
+            Calendar.from_dict({"zone": "UTC", "hours": "Mon 09:00-10:00", "holidays": [holiday]})
+        assert str(info.value).startswith(path)
+
+    def test_recurring_entries_name_their_path(self) -> None:
+        with pytest.raises(InputError, match=r"^calendar\.recurring\[0\]\.hours\[0\]"):
+            Calendar.from_dict(
+                {
+                    "zone": "UTC",
+                    "hours": "Mon 09:00-10:00",
+                    "recurring": [
+                        {"rule": "DTSTART:20240101\nRRULE:FREQ=WEEKLY", "hours": "25:00-26:00"}
+                    ],
+                }
+            )
+        with pytest.raises(CalendarFormatError, match=r"^calendar\.recurring\[0\]:"):
+            Calendar.from_dict(
+                {"zone": "UTC", "hours": "Mon 09:00-10:00", "recurring": [{"rule": ["x"]}]}
+            )
+
+    def test_always_open_zone_errors_name_their_path(self) -> None:
+        with pytest.raises(InputError, match=r"^calendar\.zone:"):
+            Calendar.from_dict({"kind": "always_open", "zone": "Nope/Nope"})

@@ -75,10 +75,12 @@ class RecurringOverride:
     spans: tuple[Span, ...]
 
     @classmethod
-    def build(cls, rule: object, spans: object, field: str = "overrides") -> RecurringOverride:
+    def build(
+        cls, rule: object, spans: object, field: str = "overrides", hours_field: str = ""
+    ) -> RecurringOverride:
         """Read a ``dateutil.rrule.rrule`` or rule text (``EXDATE``/``RDATE`` allowed), and span text(s)."""
         text = canonical_rule(rule, field)
-        return cls(text, parse_day_spans(spans, f"{field}[{text!r}]"))
+        return cls(text, parse_day_spans(spans, hours_field or f"{field}[{text!r}]"))
 
     @functools.cached_property
     def _expansion(self) -> Expansion:
@@ -242,8 +244,7 @@ class Calendar:
         zone = data["zone"]
         horizon = data.get("horizon_years", DEFAULT_HORIZON_YEARS)
         if kind == "always_open":
-            cal = Calendar.always_open(zone, horizon_years=horizon)
-            hours: object = cal.hours
+            hours: object = WeeklyHours.always()
         else:
             if "hours" not in data:
                 raise CalendarFormatError(
@@ -267,11 +268,17 @@ class Calendar:
         if not isinstance(raw_rec, list):
             raise CalendarFormatError(f"{field}.recurring", raw_rec, "must be a list")
         for i, r in enumerate(raw_rec):
-            if not isinstance(r, Mapping) or "rule" not in r:
+            if not isinstance(r, Mapping) or not isinstance(r.get("rule"), str):
                 raise CalendarFormatError(
-                    f"{field}.recurring[{i}]", r, "must be {'rule': ..., 'hours': [...]}"
+                    f"{field}.recurring[{i}]", r, "must be {'rule': 'DTSTART:...', 'hours': [...]}"
                 )
-            overrides[r["rule"]] = r.get("hours", [])
+            rec = RecurringOverride.build(
+                r["rule"],
+                r.get("hours", []),
+                f"{field}.recurring[{i}].rule",
+                f"{field}.recurring[{i}].hours",
+            )
+            overrides[rec.rule] = [str(x) for x in rec.spans]
         try:
             return Calendar.weekly(
                 zone,

@@ -82,7 +82,8 @@ class HolidaySource:
         UnknownHolidaySourceError
             If the package knows no such country, subdivision or category.
         """
-        src = cls("country", code, subdiv, _sorted_tuple(categories), bool(observed))
+        _check_request("country", code, subdiv, categories, observed)
+        src = cls("country", code, subdiv, _sorted_tuple(categories), observed)
         src._check()
         return src
 
@@ -95,7 +96,8 @@ class HolidaySource:
         observed: bool = True,
     ) -> HolidaySource:
         """Closing days of a financial market (``"NYSE"``, ``"XLON"``, ...) from ``holidays``."""
-        src = cls("financial", market, None, _sorted_tuple(categories), bool(observed))
+        _check_request("financial", market, None, categories, observed)
+        src = cls("financial", market, None, _sorted_tuple(categories), observed)
         src._check()
         return src
 
@@ -366,29 +368,34 @@ class HolidaySource:
                     data[key],
                     f"is not a holiday source key (known: {sorted(known)})",
                 )
-        if "country" in data:
-            return cls.country(
-                data["country"],
-                subdiv=data.get("subdiv"),
-                categories=data.get("categories"),
-                observed=data.get("observed", True),
-            )
-        if "financial" in data:
-            return cls.financial(
-                data["financial"],
-                categories=data.get("categories"),
-                observed=data.get("observed", True),
-            )
-        if "dates" in data:
-            src = cls.dates(data["dates"], name=str(data.get("name", "")))
-            rules = data.get("rules", [])
-            if rules:
-                parsed = tuple(
-                    (str(r["rule"]), str(r.get("name", "holiday")), int(r.get("days", 1)))
-                    for r in rules
+        try:
+            if "country" in data or "financial" in data:
+                kind = "country" if "country" in data else "financial"
+                extra: dict[str, Any] = {"subdiv": data.get("subdiv")} if kind == "country" else {}
+                return getattr(cls, kind)(  # type: ignore[no-any-return]
+                    data[kind],
+                    categories=data.get("categories"),
+                    observed=data.get("observed", True),
+                    **extra,
                 )
-                src = attrs.evolve(src, rules=parsed)
-            return src
+            if "dates" in data:
+                dates = data["dates"]
+                if not isinstance(dates, (list, dict)):
+                    raise InputError(
+                        "holidays.dates",
+                        dates,
+                        "must be a list of dates or a mapping of date to name",
+                    )
+                src = cls.dates(dates, name=str(data.get("name", "")))
+                rules = data.get("rules", [])
+                if not isinstance(rules, list):
+                    raise InputError("holidays.rules", rules, "must be a list")
+                parsed = tuple(_read_rule(r, f"holidays.rules[{i}]") for i, r in enumerate(rules))
+                return attrs.evolve(src, rules=parsed) if parsed else src
+        except InputError as exc:
+            # errors of the constructors name "holidays...": put them under this path
+            path = field + exc.field.removeprefix("holidays")
+            raise type(exc)(path, exc.value, exc.problem, exc.hint) from exc
         raise InputError(field, data, "needs one of 'country', 'financial' or 'dates'")
 
     def __repr__(self) -> str:
@@ -408,6 +415,41 @@ class HolidaySource:
         if not self.observed:
             args.append("observed=False")
         return f"HolidaySource.{self.kind}({', '.join(args)})"
+
+
+def _check_request(
+    kind: str, code: object, subdiv: object, categories: object, observed: object
+) -> None:
+    """Type checks before the holidays package sees the request."""
+    if not isinstance(code, str) or not code:
+        raise UnknownHolidaySourceError(
+            f"holidays.{kind}", code, "must be a code such as 'US' or 'NYSE'"
+        )
+    if subdiv is not None and not isinstance(subdiv, str):
+        raise UnknownHolidaySourceError(
+            "holidays.subdiv", subdiv, "must be a subdivision code such as 'CA'"
+        )
+    bad_categories = categories is not None and not isinstance(categories, str)
+    if bad_categories and (
+        not isinstance(categories, Iterable) or not all(isinstance(c, str) for c in categories)
+    ):
+        raise UnknownHolidaySourceError(
+            "holidays.categories", categories, "must be a category name or a list of them"
+        )
+    if not isinstance(observed, bool):
+        raise InputError("holidays.observed", observed, "must be true or false")
+
+
+def _read_rule(value: object, field: str) -> tuple[str, str, int]:
+    """One entry of a dates source's ``rules``: ``{'rule': ..., 'name': ..., 'days': ...}``."""
+    if not isinstance(value, dict) or not isinstance(value.get("rule"), str):
+        raise InputError(
+            field, value, "must be {'rule': 'DTSTART:...\\nRRULE:...', 'name': ..., 'days': 1}"
+        )
+    days = value.get("days", 1)
+    if isinstance(days, bool) or not isinstance(days, int) or days < 1:
+        raise InputError(f"{field}.days", days, "must be a whole number of days >= 1")
+    return canonical_rule(value["rule"], f"{field}.rule"), str(value.get("name", "holiday")), days
 
 
 def _as_date(value: object) -> dt.date:
