@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from dateutil.rrule import MONTHLY, SA, rrule
 
-from slaclock import Calendar, HolidaySource, Span
+from slaclock import Calendar, HolidaySource, Span, WeeklyHours
 from slaclock.calendars import CombinedCalendar, WeeklyCalendar
 from slaclock.errors import (
     CalendarFormatError,
@@ -20,6 +20,7 @@ from slaclock.errors import (
     NoOpenTimeError,
     OverrideConflictError,
     SpanError,
+    UnknownTimeZoneError,
 )
 
 NY = ZoneInfo("America/New_York")
@@ -452,3 +453,41 @@ class TestFromDictRejectsMalformedEntries:
     def test_always_open_zone_errors_name_their_path(self) -> None:
         with pytest.raises(InputError, match=r"^calendar\.zone:"):
             Calendar.from_dict({"kind": "always_open", "zone": "Nope/Nope"})
+
+
+class TestCanonicalValuesAndDirectConstruction:
+    def test_holiday_sources_and_rules_in_any_order_are_one_value(self) -> None:
+        us, gb = HolidaySource.country("US"), HolidaySource.country("GB")
+        assert Calendar.weekly("UTC", "Mon 09:00-10:00", holidays=[us, gb]) == Calendar.weekly(
+            "UTC", "Mon 09:00-10:00", holidays=[gb, us, gb]
+        )
+        r1, r2 = (
+            "DTSTART:20240101\nRRULE:FREQ=MONTHLY;BYDAY=+1SA",
+            "DTSTART:20240101\nRRULE:FREQ=MONTHLY;BYDAY=+3SA",
+        )
+        assert Calendar.weekly(
+            "UTC", "Mon 09:00-10:00", overrides={r1: [], r2: []}
+        ) == Calendar.weekly("UTC", "Mon 09:00-10:00", overrides={r2: [], r1: []})
+
+    def test_direct_construction_is_checked(self) -> None:
+        with pytest.raises(InputError, match=r"^hours: must be a WeeklyHours"):
+            WeeklyCalendar("UTC", "Mon 09:00-10:00")  # type: ignore[arg-type]
+        with pytest.raises(InputError, match=r"^holidays: must be a tuple of HolidaySource"):
+            WeeklyCalendar("UTC", WeeklyHours.always(), holidays=["2024-01-01"])  # type: ignore[arg-type]
+        with pytest.raises(InputError, match="horizon_years"):
+            WeeklyCalendar("UTC", WeeklyHours.always(), horizon_years=-5)
+
+    def test_overrides_must_be_a_mapping(self) -> None:
+        with pytest.raises(InputError, match=r"^overrides: must be a mapping"):
+            Calendar.weekly("UTC", "Mon 09:00-10:00", overrides=[("2024-01-01", "09:00-10:00")])  # type: ignore[arg-type]
+
+    def test_the_machine_zone_is_refused(self) -> None:
+        with pytest.raises(UnknownTimeZoneError, match="machine's zone"):
+            Calendar.always_open("localtime")
+
+    def test_sub_second_spans_round_trip(self) -> None:
+        cal = Calendar.weekly(
+            "UTC", "Mon 09:00-10:00", overrides={"2024-01-02": "09:00:00.5-10:00"}
+        )
+        assert Calendar.from_dict(cal.to_dict()) == cal
+        assert cal.elapsed(utc(2024, 1, 2), utc(2024, 1, 3)) == H - dt.timedelta(milliseconds=500)

@@ -52,6 +52,10 @@ def zone_key(zone: object, field: str = "zone") -> str:
         raise UnknownTimeZoneError(
             field, zone, "must be an IANA zone name or a zoneinfo.ZoneInfo", "e.g. 'Europe/Paris'"
         )
+    if key == "localtime":  # the machine's zone: answers would depend on where the code runs
+        raise UnknownTimeZoneError(
+            field, key, "names the machine's zone, not an IANA zone", "e.g. 'Europe/Paris'"
+        )
     get_zone(key, field)
     return key
 

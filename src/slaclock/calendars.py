@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, ClassVar, Literal
 
 import attrs
@@ -179,6 +179,13 @@ class Calendar:
         """
         dated: dict[dt.date, tuple[Span, ...]] = {}
         recurring: list[RecurringOverride] = []
+        if overrides is not None and not isinstance(overrides, Mapping):
+            raise InputError(
+                "overrides",
+                overrides,
+                "must be a mapping of date or rule to spans",
+                "e.g. {'2024-12-24': '09:00-13:00'}",
+            )
         for i, (key, spans) in enumerate((overrides or {}).items()):
             field = f"overrides[{key!r}]"
             if isinstance(key, (dt.date, str)) and not (
@@ -197,9 +204,10 @@ class Calendar:
         return WeeklyCalendar(
             zone_key(zone),
             WeeklyHours.parse(hours),
-            holidays=HolidaySource.coerce(holidays),
+            # canonical order: the same definition written in another order is one value
+            holidays=tuple(sorted(set(HolidaySource.coerce(holidays)), key=_source_key)),
             overrides=tuple(sorted(dated.items())),
-            recurring=tuple(recurring),
+            recurring=tuple(sorted(set(recurring), key=lambda r: (r.rule, r.spans))),
             horizon_years=_horizon(horizon_years),
         )
 
@@ -662,6 +670,19 @@ class Calendar:
         raise NotImplementedError
 
 
+def _source_key(src: HolidaySource) -> tuple[Any, ...]:
+    return (
+        src.kind,
+        src.code,
+        src.subdiv or "",
+        src.categories,
+        src.observed,
+        src.entries,
+        src.rules,
+        src.name,
+    )
+
+
 def _horizon(years: object) -> int:
     if isinstance(years, bool) or not isinstance(years, int) or years < 1:
         raise InputError("horizon_years", years, "must be a whole number of years >= 1")
@@ -735,6 +756,46 @@ class WeeklyCalendar(Calendar):
     horizon_years: int = DEFAULT_HORIZON_YEARS
 
     _kind: ClassVar[str] = "weekly"
+
+    def __attrs_post_init__(self) -> None:
+        # Calendar.weekly builds canonical values; a direct call is checked too.
+        zone_key(self.zone)
+        checks: list[tuple[str, object, Callable[[Any], bool], str]] = [
+            ("hours", self.hours, lambda v: isinstance(v, WeeklyHours), "a WeeklyHours"),
+            (
+                "holidays",
+                self.holidays,
+                lambda v: isinstance(v, tuple) and all(isinstance(h, HolidaySource) for h in v),
+                "a tuple of HolidaySource",
+            ),
+            (
+                "overrides",
+                self.overrides,
+                lambda v: (
+                    isinstance(v, tuple)
+                    and all(
+                        isinstance(o, tuple)
+                        and len(o) == 2
+                        and isinstance(o[0], dt.date)
+                        and all(isinstance(x, Span) for x in o[1])
+                        for o in v
+                    )
+                ),
+                "a tuple of (date, tuple of Span)",
+            ),
+            (
+                "recurring",
+                self.recurring,
+                lambda v: isinstance(v, tuple) and all(isinstance(r, RecurringOverride) for r in v),
+                "a tuple of RecurringOverride",
+            ),
+        ]
+        for name, value, ok, what in checks:
+            if not ok(value):
+                raise InputError(
+                    name, value, f"must be {what} (use Calendar.weekly to build from text)"
+                )
+        _horizon(self.horizon_years)
 
     def spans_on(self, day: dt.date) -> tuple[Span, ...]:
         """The wall-clock spans of local date ``day`` (override > holiday > weekly)."""

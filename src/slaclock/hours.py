@@ -37,19 +37,22 @@ _DAY_NAMES: Final = {
     "thur": 3,
     "thurs": 3,
 }
-_TIME_RE: Final = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
+_TIME_RE: Final = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?$")
 
 
 def _parse_time(text: str, field: str, whole: str) -> int:
     m = _TIME_RE.match(text.strip())
     if not m:
-        raise SpanError(field, whole, f"time {text.strip()!r} is not HH:MM or HH:MM:SS")
+        raise SpanError(
+            field, whole, f"time {text.strip()!r} is not HH:MM, HH:MM:SS or HH:MM:SS.ffffff"
+        )
     h, mi, s = int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)
-    if mi > 59 or s > 59 or h > 24 or (h == 24 and (mi or s)):
+    frac = int((m.group(4) or "").ljust(6, "0"))
+    if mi > 59 or s > 59 or h > 24 or (h == 24 and (mi or s or frac)):
         raise SpanError(
             field, whole, f"time {text.strip()!r} is not a time of day (00:00 to 24:00)"
         )
-    return ((h * 60 + mi) * 60 + s) * _SECOND_US
+    return ((h * 60 + mi) * 60 + s) * _SECOND_US + frac
 
 
 def _format_time(us: int) -> str:
@@ -84,6 +87,12 @@ class Span:
     end_us: int
 
     def __attrs_post_init__(self) -> None:
+        for name in ("start_us", "end_us"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise SpanError(
+                    f"span.{name}", value, "must be whole microseconds since midnight (int)"
+                )
         if not (0 <= self.start_us < self.end_us <= _DAY_US):
             raise SpanError(
                 "span",
