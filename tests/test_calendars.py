@@ -491,3 +491,30 @@ class TestCanonicalValuesAndDirectConstruction:
         )
         assert Calendar.from_dict(cal.to_dict()) == cal
         assert cal.elapsed(utc(2024, 1, 2), utc(2024, 1, 3)) == H - dt.timedelta(milliseconds=500)
+
+
+class TestTheEdgesOfTheDatetimeRange:
+    cal = Calendar.always_open("UTC")
+
+    def test_first_and_last_days_are_open_on_a_24_7_calendar(self) -> None:
+        assert self.cal.is_open(dt.datetime(9999, 12, 31, 12, tzinfo=UTC))
+        assert self.cal.is_open(dt.datetime(1, 1, 1, 12, tzinfo=UTC))
+        assert (
+            self.cal.elapsed(dt.datetime(1, 1, 1, tzinfo=UTC), dt.datetime(1, 1, 3, tzinfo=UTC))
+            == 48 * H
+        )
+
+    def test_answers_past_year_9999_are_a_horizon_error_not_an_overflow(self) -> None:
+        with pytest.raises(NoOpenTimeError):
+            self.cal.due(dt.datetime(9999, 12, 31, 23, tzinfo=UTC), 2 * H)
+        with pytest.raises(NoOpenTimeError):
+            self.cal.due_business_days(dt.datetime(9999, 12, 30, tzinfo=UTC), 1)
+        with pytest.raises(NoOpenTimeError):
+            self.cal.subtract(dt.datetime(1, 1, 1, 1, tzinfo=UTC), 2 * H)
+
+    def test_business_days_at_the_last_date(self) -> None:
+        weekly = Calendar.weekly("UTC", "Mon-Fri 09:00-17:00")
+        assert weekly.is_business_day(dt.date(9999, 12, 31))
+        assert weekly.next_close(dt.datetime(9999, 12, 31, 10, tzinfo=UTC)) == dt.datetime(
+            9999, 12, 31, 17, tzinfo=UTC
+        )

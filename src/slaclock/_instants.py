@@ -33,9 +33,11 @@ _ONE_US: Final = dt.timedelta(microseconds=1)
 _SUB: Final = dt.datetime.__sub__
 _EPOCH_ORDINAL: Final = dt.date(1970, 1, 1).toordinal()
 _MAX_ORDINAL: Final = dt.date.max.toordinal()
-#: The instants a datetime can hold, as microseconds.
-MIN_US: Final = (dt.datetime(1, 1, 2, tzinfo=dt.UTC) - _EPOCH) // dt.timedelta(microseconds=1)
-MAX_US: Final = (dt.datetime(9999, 12, 31, tzinfo=dt.UTC) - _EPOCH) // dt.timedelta(microseconds=1)
+#: The instants a datetime can hold, as microseconds: ``[MIN_US, MAX_US)``.
+MIN_US: Final = (dt.datetime.min.replace(tzinfo=dt.UTC) - _EPOCH) // dt.timedelta(microseconds=1)
+MAX_US: Final = (dt.datetime.max.replace(tzinfo=dt.UTC) - _EPOCH) // dt.timedelta(
+    microseconds=1
+) + 1
 
 TzLike = str | dt.tzinfo
 
@@ -135,8 +137,9 @@ def local_us_to_date(local_us: int) -> dt.date:
     return dt.date.fromordinal(min(max(local_us // DAY_US + _EPOCH_ORDINAL, 1), _MAX_ORDINAL))
 
 
-_MIN_S: Final = MIN_US // SECOND_US
-_MAX_S: Final = MAX_US // SECOND_US
+# a day inside the range: the local time of the sample must exist too (offsets up to 26 h)
+_MIN_S: Final = MIN_US // SECOND_US + 86_400
+_MAX_S: Final = MAX_US // SECOND_US - 86_400 - 1
 
 
 def _offset_s(tz: dt.tzinfo, second: int) -> int:

@@ -335,7 +335,7 @@ class Calendar:
 
     def _limit(self, start: int, direction: int = 1) -> int:
         if direction > 0:
-            return min(MAX_US, start + self.horizon_years * YEAR_US)
+            return min(MAX_US - 1, start + self.horizon_years * YEAR_US)
         return max(MIN_US, start - self.horizon_years * YEAR_US)
 
     # ---- the clock --------------------------------------------------------------------
@@ -469,7 +469,7 @@ class Calendar:
         comes first. Each search looks at most ``horizon_years`` past ``a``: a
         far-away ``stop`` never compiles the years in between.
         """
-        limit = min(MAX_US, a + self.horizon_years * YEAR_US)
+        limit = min(MAX_US - 1, a + self.horizon_years * YEAR_US)
         end = limit if stop is None else min(stop, limit)
         hi = min(end, a + 2 * (d if d > DAY_US else DAY_US))
         covering = self._cache.covering
@@ -574,8 +574,13 @@ class Calendar:
     def _day_start(self, day: dt.date) -> int:
         return self._offsets.wall_to_first_utc(date_to_local_us(day))
 
+    def _next_day_start(self, day: dt.date) -> int:
+        """The first instant of the local date after ``day``."""
+        return self._offsets.wall_to_first_utc(date_to_local_us(day) + DAY_US)
+
     def _day_bounds(self, day: dt.date) -> tuple[int, int]:
-        return self._day_start(day), self._day_start(day + dt.timedelta(days=1))
+        # integers: the day after 9999-12-31 has no date
+        return self._day_start(day), self._next_day_start(day)
 
     def _day_close(self, day: dt.date) -> int | None:
         """The close of local date ``day``: the end of its last open piece, clipped to the date."""
@@ -607,12 +612,12 @@ class Calendar:
         limit = self._limit(u)
         last = self._local_date(u)
         count = 0
-        cursor = self._day_start(last + dt.timedelta(days=1))
+        cursor = self._next_day_start(last)
         while True:
             t = self._next_open_us(cursor, limit, "due_business_days", start)
             day = self._local_date(t)
             if day <= last:  # a zone whose clock fell back over midnight
-                cursor = self._day_start(last + dt.timedelta(days=1))
+                cursor = self._next_day_start(last)
                 cursor = max(cursor, t + 1)
                 continue
             count += 1
@@ -620,8 +625,12 @@ class Calendar:
             if count == n:
                 close = self._day_close(day)
                 assert close is not None
+                if close >= MAX_US:  # the close of 9999-12-31 is no datetime
+                    raise NoOpenTimeError(
+                        "due_business_days", start, self.horizon_years, "no close before year 10000"
+                    )
                 return from_us(close)
-            cursor = self._day_start(day + dt.timedelta(days=1))
+            cursor = self._next_day_start(day)
 
     def business_days_between(
         self, start: dt.datetime, end: dt.datetime, *, assume_tz: TzLike | None = None
@@ -637,7 +646,7 @@ class Calendar:
             raise IntervalOrderError("end", end, f"must not be before start ({start!r})")
         last = self._local_date(a)
         count = 0
-        cursor = self._day_start(last + dt.timedelta(days=1))
+        cursor = self._next_day_start(last)
         while cursor < b:
             tl = self._tl(cursor, b)
             t = tl.next_open(cursor)
@@ -650,7 +659,7 @@ class Calendar:
                     break
                 count += 1
                 last = day
-            cursor = max(self._day_start(last + dt.timedelta(days=1)), t + 1)
+            cursor = max(self._next_day_start(last), t + 1)
         return count
 
     def holidays_between(self, start: dt.date, end: dt.date) -> list[tuple[dt.date, str]]:
