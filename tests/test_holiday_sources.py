@@ -35,6 +35,10 @@ class TestCountrySources:
         assert nyse.contains(dt.date(2024, 3, 29))  # Good Friday: the exchange closes
         assert not HolidaySource.country("US").contains(dt.date(2024, 3, 29))
 
+    def test_market_and_country_aliases_are_one_value(self) -> None:
+        assert HolidaySource.financial("NYSE") == HolidaySource.financial("XNYS")
+        assert repr(HolidaySource.financial("NYSE")) == "HolidaySource.financial('XNYS')"
+
     def test_categories(self) -> None:
         src = HolidaySource.country("DE", subdiv="BY", categories=["public", "catholic"])
         assert src.categories == ("catholic", "public")

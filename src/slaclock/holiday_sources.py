@@ -83,9 +83,7 @@ class HolidaySource:
             If the package knows no such country, subdivision or category.
         """
         _check_request("country", code, subdiv, categories, observed)
-        src = cls("country", code, subdiv, _sorted_tuple(categories), observed)
-        src._check()
-        return src
+        return cls("country", code, subdiv, _sorted_tuple(categories), observed)._check()
 
     @classmethod
     def financial(
@@ -97,9 +95,7 @@ class HolidaySource:
     ) -> HolidaySource:
         """Closing days of a financial market (``"NYSE"``, ``"XLON"``, ...) from ``holidays``."""
         _check_request("financial", market, None, categories, observed)
-        src = cls("financial", market, None, _sorted_tuple(categories), observed)
-        src._check()
-        return src
+        return cls("financial", market, None, _sorted_tuple(categories), observed)._check()
 
     @classmethod
     def dates(
@@ -304,10 +300,15 @@ class HolidaySource:
             return holidays.country_holidays(self.code, subdiv=self.subdiv, **kwargs)
         return holidays.financial_holidays(self.code, **kwargs)
 
-    def _check(self) -> None:
+    def _check(self) -> HolidaySource:
+        """Ask the package about this request; return it with the package's own code.
+
+        The code is canonical: ``financial("NYSE")`` and ``financial("XNYS")``
+        are one market, so one value.
+        """
         what = "country" if self.kind == "country" else "market"
         try:
-            self._holidays_object([])
+            obj = self._holidays_object([])
         except NotImplementedError as exc:
             value: object = self.code
             problem = f"is not a {what} the holidays package knows ({exc})"
@@ -325,6 +326,8 @@ class HolidaySource:
                 self.categories,
                 f"is not accepted by the holidays package ({exc})",
             ) from exc
+        code = getattr(obj, "market" if self.kind == "financial" else "country", None)
+        return attrs.evolve(self, code=code) if isinstance(code, str) and code else self
 
     # ---- serialisation ----------------------------------------------------------------
 
