@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from collections.abc import Iterable
 from typing import Final
 
 from slaclock.errors import (
@@ -209,28 +208,13 @@ class ZoneOffsets:
 
         For a wall time in a DST gap this is the transition instant.
         """
-        pieces = self.pieces(local_us - 2 * DAY_US, local_us + 2 * DAY_US)
-        best: int | None = None
-        for start, end, off in pieces:
+        # pieces run in order and wall = t + off on each: the first piece that
+        # reaches the wall time holds the answer
+        for start, end, off in self.pieces(local_us - 2 * DAY_US, local_us + 2 * DAY_US):
             cand = max(start, local_us - off)
-            if cand < end and (best is None or cand < best):
-                best = cand
-                break
-        assert best is not None
-        return best
-
-
-def local_wall_us(t_us: int, offsets: ZoneOffsets) -> int:
-    """Wall-clock microseconds of instant ``t_us`` in the zone."""
-    return t_us + offsets.offset_us(t_us)
-
-
-def to_dates(values: Iterable[object], field: str) -> frozenset[dt.date]:
-    """Read an iterable of dates (``datetime.date`` or ISO text)."""
-    out: set[dt.date] = set()
-    for i, v in enumerate(values):
-        out.add(parse_date(v, f"{field}[{i}]"))
-    return frozenset(out)
+            if cand < end:
+                return cand
+        raise AssertionError("offsets stay within a day, so some piece reaches the wall time")
 
 
 def parse_date(value: object, field: str) -> dt.date:

@@ -159,11 +159,6 @@ class Timeline:
         end = self.ends[i]
         return None if end >= self.hi else end
 
-    def prev_close(self, t: int) -> int | None:
-        """The last closing instant ``<= t`` (end of an interval), or None before the window."""
-        i = bisect_right(self.ends, t) - 1
-        return self.ends[i] if i >= 0 else None
-
     def between(self, a: int, b: int) -> Intervals:
         """Open intervals clipped to ``[a, b)``."""
         i = max(bisect_right(self.starts, a) - 1, 0)

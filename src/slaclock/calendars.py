@@ -828,10 +828,6 @@ class WeeklyCalendar(Calendar):
         )
 
     @functools.cached_property
-    def _dated(self) -> dict[dt.date, tuple[Span, ...]]:
-        return dict(self.overrides)
-
-    @functools.cached_property
     def _years(self) -> dict[int, tuple[dict[dt.date, tuple[Span, ...]], frozenset[dt.date]]]:
         return {}
 
