@@ -469,23 +469,43 @@ class Calendar:
         comes first. Each search looks at most ``horizon_years`` past ``a``: a
         far-away ``stop`` never compiles the years in between.
         """
-        limit = min(MAX_US - 1, a + self.horizon_years * YEAR_US)
+        limit = self._limit(a)
         end = limit if stop is None else min(stop, limit)
-        hi = min(end, a + 2 * (d if d > DAY_US else DAY_US))
-        covering = self._cache.covering
-        while True:
-            tl = covering(a, hi)
-            base = tl.busy_before(a)
-            t = tl.first_reaching(base + d)
-            if t is not None and t <= end:
-                return t, 0
-            if (t is not None or tl.hi > end or hi >= end) and end == stop:
-                tl = covering(a, end)  # may be a wider window: measure both ends on it
-                return None, tl.busy_before(end) - tl.busy_before(a)
-            if t is not None or tl.hi >= limit or tl.hi >= MAX_US or hi >= end:
-                break
-            hi = min(end, max(tl.hi, a + 2 * (hi - a)))
+        t = self._search_forward(
+            a,
+            end,
+            lambda tl: tl.first_reaching(tl.busy_before(a) + d),
+            first_span=2 * max(d, DAY_US),
+        )
+        if t is not None:
+            return t, 0
+        if end == stop:  # not reached before the stop: report what the stretch held
+            tl = self._cache.covering(a, end)
+            return None, tl.busy_before(end) - tl.busy_before(a)
         raise NoOpenTimeError(operation, start, self.horizon_years, "not enough open time")
+
+    def _search_forward(
+        self,
+        u: int,
+        end: int,
+        probe: Callable[[Timeline], int | None],
+        first_span: int = 8 * DAY_US,
+    ) -> int | None:
+        """The answer ``probe`` finds on windows grown from ``u``, if it is ``<= end``.
+
+        ``probe(tl)`` answers from one compiled window, or None when the answer
+        lies past it. The window doubles until the probe answers or covers
+        ``end`` (at most the horizon): compiling stays bounded, never a hang.
+        """
+        hi = min(end, u + first_span)
+        while True:
+            tl = self._cache.covering(u, hi)
+            r = probe(tl)
+            if r is not None:
+                return r if r <= end else None
+            if hi >= end or tl.hi > end or tl.hi >= MAX_US:
+                return None
+            hi = min(end, max(tl.hi, u + 2 * (hi - u)))
 
     def subtract(
         self, end: dt.datetime, duration: dt.timedelta, *, assume_tz: TzLike | None = None
@@ -521,18 +541,12 @@ class Calendar:
         return from_us(self._next_open_us(u, self._limit(u), "next_open", t))
 
     def _next_open_us(self, u: int, limit: int, operation: str, start: object) -> int:
-        hi = min(limit, u + 8 * DAY_US)
-        while True:
-            tl = self._tl(u, hi)
-            r = tl.next_open(u)
-            if r is not None:
-                if r > limit:
-                    break
-                return r
-            if tl.hi >= limit or tl.hi >= MAX_US:
-                break
-            hi = min(limit, max(tl.hi, u + 2 * (hi - u)))
-        raise NoOpenTimeError(operation, start, self.horizon_years, "the calendar does not open")
+        r = self._search_forward(u, limit, lambda tl: tl.next_open(u))
+        if r is None:
+            raise NoOpenTimeError(
+                operation, start, self.horizon_years, "the calendar does not open"
+            )
+        return r
 
     def next_close(self, t: dt.datetime, *, assume_tz: TzLike | None = None) -> dt.datetime:
         """The earliest instant ``>= t`` that is not open (``t`` itself if closed).
@@ -542,19 +556,12 @@ class Calendar:
         (24/7) raises :class:`~slaclock.errors.NoOpenTimeError`.
         """
         u = to_us(t, "t", assume_tz)
-        limit = self._limit(u)
-        hi = min(limit, u + 8 * DAY_US)
-        while True:
-            tl = self._tl(u, hi)
-            r = tl.next_close(u)
-            if r is not None:
-                if r > limit:
-                    break
-                return from_us(r)
-            if tl.hi >= limit or tl.hi >= MAX_US:
-                break
-            hi = min(limit, max(tl.hi, u + 2 * (hi - u)))
-        raise NoOpenTimeError("next_close", t, self.horizon_years, "the calendar does not close")
+        r = self._search_forward(u, self._limit(u), lambda tl: tl.next_close(u))
+        if r is None:
+            raise NoOpenTimeError(
+                "next_close", t, self.horizon_years, "the calendar does not close"
+            )
+        return from_us(r)
 
     def open_intervals(
         self, start: dt.datetime, end: dt.datetime, *, assume_tz: TzLike | None = None
