@@ -19,6 +19,7 @@ from slaclock.calendars import Calendar, CombinedCalendar, RecurringOverride, We
 from slaclock.errors import (
     CalendarFormatError,
     DurationError,
+    FutureEventError,
     HolidayDataWarning,
     InputError,
     IntervalOrderError,
@@ -31,10 +32,24 @@ from slaclock.errors import (
     SlaClockWarning,
     SpanError,
     UnknownHolidaySourceError,
+    UnknownSeverityError,
+    UnknownStatusError,
     UnknownTimeZoneError,
+    UnorderedHistoryError,
 )
 from slaclock.holiday_sources import HolidaySource
 from slaclock.hours import Span, WeeklyHours
+from slaclock.tickets import (
+    AgentReply,
+    Assignment,
+    Cancel,
+    CustomerReply,
+    Event,
+    SeverityChange,
+    StatusChange,
+    Ticket,
+    Update,
+)
 
 __version__: str
 
@@ -53,10 +68,16 @@ def __getattr__(name: str) -> str:
 
 
 __all__ = [
+    "AgentReply",
+    "Assignment",
     "Calendar",
     "CalendarFormatError",
+    "Cancel",
     "CombinedCalendar",
+    "CustomerReply",
     "DurationError",
+    "Event",
+    "FutureEventError",
     "HolidayDataWarning",
     "HolidaySource",
     "InputError",
@@ -67,12 +88,19 @@ __all__ = [
     "OverlappingPausesError",
     "OverrideConflictError",
     "RecurringOverride",
+    "SeverityChange",
     "SlaClockError",
     "SlaClockWarning",
     "Span",
     "SpanError",
+    "StatusChange",
+    "Ticket",
     "UnknownHolidaySourceError",
+    "UnknownSeverityError",
+    "UnknownStatusError",
     "UnknownTimeZoneError",
+    "UnorderedHistoryError",
+    "Update",
     "WeeklyCalendar",
     "WeeklyHours",
     "__version__",

@@ -7,7 +7,9 @@ Every error raised for bad input is an :class:`InputError` (and so a
       InputError(SlaClockError, ValueError)        .field, .value
         NaiveDatetimeError, NonexistentTimeError, IntervalOrderError,
         DurationError, UnknownTimeZoneError, SpanError, OverlappingPausesError,
-        UnknownHolidaySourceError, OverrideConflictError, CalendarFormatError
+        UnknownHolidaySourceError, OverrideConflictError, CalendarFormatError,
+        UnorderedHistoryError, FutureEventError, UnknownStatusError,
+        UnknownSeverityError
       NoOpenTimeError(SlaClockError)               a search passed its horizon
     SlaClockWarning(UserWarning)
 
@@ -20,6 +22,7 @@ from __future__ import annotations
 __all__ = [
     "CalendarFormatError",
     "DurationError",
+    "FutureEventError",
     "HolidayDataWarning",
     "InputError",
     "IntervalOrderError",
@@ -32,7 +35,10 @@ __all__ = [
     "SlaClockWarning",
     "SpanError",
     "UnknownHolidaySourceError",
+    "UnknownSeverityError",
+    "UnknownStatusError",
     "UnknownTimeZoneError",
+    "UnorderedHistoryError",
 ]
 
 
@@ -117,6 +123,22 @@ class UnknownHolidaySourceError(InputError):
 
 class OverrideConflictError(InputError):
     """Two overrides of the same kind give hours for one date."""
+
+
+class UnorderedHistoryError(InputError):
+    """A ticket's history has an event earlier than the one before it."""
+
+
+class FutureEventError(InputError):
+    """A ticket's history has an event later than ``now``."""
+
+
+class UnknownStatusError(InputError):
+    """A status label the policy's status mapping does not know."""
+
+
+class UnknownSeverityError(InputError):
+    """A severity label the policy does not know."""
 
 
 class CalendarFormatError(InputError):
