@@ -25,7 +25,7 @@ from typing import Any, ClassVar
 
 import attrs
 
-from slaclock._instants import to_us
+from slaclock._instants import from_us, to_us
 from slaclock.errors import (
     FutureEventError,
     InputError,
@@ -46,19 +46,25 @@ __all__ = [
     "Update",
 ]
 
-_UTC = dt.UTC
-
 
 def _instant(value: object, field: str) -> dt.datetime:
     """An aware instant, as a UTC datetime (SEMANTICS: instants compare in UTC)."""
-    us = to_us(value, field)
-    return dt.datetime(1970, 1, 1, tzinfo=_UTC) + dt.timedelta(microseconds=us)
+    return from_us(to_us(value, field))
 
 
 def _text(value: object, field: str, what: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise InputError(field, value, f"must be non-empty text ({what})")
     return value
+
+
+def _label(what: str) -> Any:
+    """An attrs validator: the field holds non-empty text."""
+
+    def check(_: object, attribute: attrs.Attribute[str], value: object) -> None:
+        _text(value, attribute.name, what)
+
+    return check
 
 
 @attrs.frozen
@@ -79,12 +85,8 @@ class Event:
 class StatusChange(Event):
     """The ticket moved to ``status`` (a label of the policy's status mapping)."""
 
-    status: str = attrs.field(kw_only=True)
+    status: str = attrs.field(kw_only=True, validator=_label("a status such as 'open'"))
     kind: ClassVar[str] = "status"
-
-    def __attrs_post_init__(self) -> None:
-        super().__attrs_post_init__()
-        _text(self.status, "status", "a status such as 'open'")
 
 
 @attrs.frozen
@@ -118,24 +120,16 @@ class Update(Event):
 class Assignment(Event):
     """The ticket was assigned to ``team`` (a team, tier or vendor)."""
 
-    team: str = attrs.field(kw_only=True)
+    team: str = attrs.field(kw_only=True, validator=_label("a team or tier such as 'tier1'"))
     kind: ClassVar[str] = "assignment"
-
-    def __attrs_post_init__(self) -> None:
-        super().__attrs_post_init__()
-        _text(self.team, "team", "a team or tier such as 'tier1'")
 
 
 @attrs.frozen
 class SeverityChange(Event):
     """The ticket's severity changed to ``severity``."""
 
-    severity: str = attrs.field(kw_only=True)
+    severity: str = attrs.field(kw_only=True, validator=_label("a severity label such as 'P2'"))
     kind: ClassVar[str] = "severity"
-
-    def __attrs_post_init__(self) -> None:
-        super().__attrs_post_init__()
-        _text(self.severity, "severity", "a severity label such as 'P2'")
 
 
 @attrs.frozen
