@@ -28,9 +28,12 @@ __all__ = [
     "IntervalOrderError",
     "NaiveDatetimeError",
     "NoOpenTimeError",
+    "NoPolicyError",
     "NonexistentTimeError",
     "OverlappingPausesError",
     "OverrideConflictError",
+    "PolicyError",
+    "PolicyFormatError",
     "SlaClockError",
     "SlaClockWarning",
     "SpanError",
@@ -143,6 +146,20 @@ class UnknownSeverityError(InputError):
 
 class CalendarFormatError(InputError):
     """A calendar dictionary (``Calendar.from_dict``) is malformed."""
+
+
+class PolicyFormatError(InputError):
+    """A policy file or dictionary is malformed; ``field`` is the path in the file
+    (``targets.P2.resolution.calendar``)."""
+
+
+class NoPolicyError(InputError):
+    """No policy of a policy book applies to a ticket (no version in effect, or no condition matches)."""
+
+
+class PolicyError(SlaClockError):
+    """A policy is inconsistent as a whole: for example an internal target chain that
+    does not fit under its external target (``check_internal_targets(strict=True)``)."""
 
 
 class NoOpenTimeError(SlaClockError):
