@@ -798,13 +798,12 @@ class Policy:
         if not self._statuses:
             raise InputError("statuses", {}, "must map at least one status")
         known = self.statuses
-        if self.initial_status is not None:
-            if self.initial_status not in known:
-                raise UnknownStatusError(
-                    "initial_status",
-                    self.initial_status,
-                    f"is not a status (known: {_names(known)})",
-                )
+        if self.initial_status is not None and self.initial_status not in known:
+            raise UnknownStatusError(
+                "initial_status",
+                self.initial_status,
+                f"is not a status (known: {_names(known)})",
+            )
         if known[self.initial] is ClockState.STOPPED:
             raise InputError("initial_status", self.initial, "must not be a stopped status")
         seen: set[tuple[Metric, str]] = set()
