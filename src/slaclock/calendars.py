@@ -438,21 +438,29 @@ class Calendar:
                         return _EPOCH + _ONE_US * t
                     break
             return from_us(self._due_us(a, d, "due", start))
+        return from_us(self._due_paused_us(a, d, _pauses_us(pauses, assume_tz), start))
+
+    def _due_paused_us(
+        self, a: int, d: int, pauses: Iterable[tuple[int, int]], start: object = None
+    ) -> int:
+        """``due`` in microseconds with sorted, non-overlapping pauses (``d >= 0``)."""
+        if d == 0:
+            return a
         remaining = d
         cursor = a
-        for p0, p1 in _pauses_us(pauses, assume_tz):
+        for p0, p1 in pauses:
             if p1 <= cursor:
                 continue
             if p0 > cursor:
                 # the running stretch [cursor, p0): reached inside it, or used up
                 t, used = self._search_due(cursor, remaining, "due", start, stop=p0)
                 if t is not None:
-                    return from_us(t)
+                    return t
                 remaining -= used
             cursor = max(cursor, p1)
         t, _ = self._search_due(cursor, remaining, "due", start)
         assert t is not None
-        return from_us(t)
+        return t
 
     def _due_us(self, a: int, d: int, operation: str, start: object) -> int:
         """First ``t`` with ``B(t) >= B(a) + d`` for ``d > 0``, searching up to the horizon."""
@@ -516,8 +524,12 @@ class Calendar:
         """
         b = to_us(end, "end", assume_tz)
         d = _duration_us(duration)
+        return from_us(self._subtract_us(b, d, end))
+
+    def _subtract_us(self, b: int, d: int, end: object = None) -> int:
+        """``subtract`` in microseconds."""
         if d == 0:
-            return from_us(b)
+            return b
         limit = self._limit(b, -1)
         lo = max(limit, b - max(d, DAY_US) * 2)
         while True:
@@ -527,7 +539,7 @@ class Calendar:
             if t is not None:
                 if t < limit:
                     break
-                return from_us(t)
+                return t
             if tl.lo <= limit or tl.lo <= MIN_US:
                 break
             lo = max(limit, min(tl.lo, b - 2 * (b - lo)))
@@ -616,6 +628,10 @@ class Calendar:
         u = to_us(start, "start", assume_tz)
         if isinstance(n, bool) or not isinstance(n, int) or n < 1:
             raise DurationError("n", n, "must be a whole number of business days >= 1")
+        return from_us(self._due_business_days_us(u, n, start))
+
+    def _due_business_days_us(self, u: int, n: int, start: object = None) -> int:
+        """``due_business_days`` in microseconds."""
         limit = self._limit(u)
         last = self._local_date(u)
         count = 0
@@ -636,7 +652,7 @@ class Calendar:
                     raise NoOpenTimeError(
                         "due_business_days", start, self.horizon_years, "no close before year 10000"
                     )
-                return from_us(close)
+                return close
             cursor = self._next_day_start(day)
 
     def business_days_between(

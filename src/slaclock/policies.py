@@ -104,14 +104,38 @@ class Reopen(enum.Enum):
 # ---- goals -------------------------------------------------------------------------------
 
 
-def _positive_td(field: str) -> Any:
-    def convert(value: object) -> dt.timedelta:
-        us = td_to_us(value, field)
-        if us <= 0:
-            raise InputError(field, value, "must be a positive duration")
-        return dt.timedelta(microseconds=us)
+def _positive(value: object, field: str) -> dt.timedelta:
+    us = td_to_us(value, field)
+    if us <= 0:
+        raise InputError(field, value, "must be a positive duration")
+    return dt.timedelta(microseconds=us)
 
-    return convert
+
+def _duration(value: object) -> dt.timedelta:
+    return _positive(value, "duration")
+
+
+def _before(value: object) -> dt.timedelta:
+    return _positive(value, "before")
+
+
+def _metric(value: object) -> Metric:
+    if isinstance(value, Metric):
+        return value
+    try:
+        return Metric(value)
+    except ValueError:
+        known = ", ".join(repr(m.value) for m in Metric)
+        raise InputError("metric", value, f"is not a metric (known: {known})") from None
+
+
+def _reopen(value: object) -> Reopen:
+    if isinstance(value, Reopen):
+        return value
+    try:
+        return Reopen(value)
+    except ValueError:
+        raise InputError("reopen", value, "must be 'continue' or 'new_cycle'") from None
 
 
 @attrs.frozen
@@ -122,7 +146,7 @@ class BusinessTime:
     BusinessTime(duration=datetime.timedelta(seconds=14400))
     """
 
-    duration: dt.timedelta = attrs.field(converter=_positive_td("duration"))
+    duration: dt.timedelta = attrs.field(converter=_duration)
 
     def __str__(self) -> str:
         return f"{format_duration(self.duration)} business time"
@@ -132,7 +156,7 @@ class BusinessTime:
 class CalendarTime:
     """A goal of calendar time: wall time on a 24/7 calendar (pauses still hold the clock)."""
 
-    duration: dt.timedelta = attrs.field(converter=_positive_td("duration"))
+    duration: dt.timedelta = attrs.field(converter=_duration)
 
     def __str__(self) -> str:
         return f"{format_duration(self.duration)} calendar time"
@@ -347,7 +371,7 @@ class FractionWarning:
 class BeforeDueWarning:
     """Warn ``before`` business time before the due (``subtract(due, before)``, not before the start)."""
 
-    before: dt.timedelta = attrs.field(converter=_positive_td("before"))
+    before: dt.timedelta = attrs.field(converter=_before)
 
     @property
     def label(self) -> str:
@@ -404,6 +428,19 @@ def parse_share(value: object, field: str = "required") -> Fraction:
 # ---- calendars chosen by attribute ------------------------------------------------------
 
 
+def _choices(value: object) -> tuple[tuple[str, Calendar], ...]:
+    items = value.items() if isinstance(value, Mapping) else value
+    if not isinstance(items, Iterable):
+        raise InputError("calendars", value, "must map attribute values to calendars")
+    out: dict[str, Calendar] = {}
+    for pair in items:
+        key, cal = pair
+        if not isinstance(cal, Calendar):
+            raise InputError(f"calendars[{key!r}]", cal, "must be a Calendar")
+        out[key] = cal
+    return tuple(sorted(out.items(), key=lambda kv: repr(kv[0])))
+
+
 @attrs.frozen
 class CalendarChoice:
     """A target calendar taken from a ticket attribute (the customer's region).
@@ -413,9 +450,7 @@ class CalendarChoice:
     """
 
     attribute: str
-    calendars: tuple[tuple[str, Calendar], ...] = attrs.field(
-        converter=lambda m: tuple(sorted(dict(m).items()))
-    )
+    calendars: tuple[tuple[str, Calendar], ...] = attrs.field(converter=_choices)
     default: Calendar | None = None
 
     def resolve(self, attributes: Mapping[str, Any]) -> Calendar:
@@ -612,7 +647,7 @@ class Target:
         The share of tickets that must meet the target (``"90%"``).
     """
 
-    metric: Metric = attrs.field(converter=lambda m: m if isinstance(m, Metric) else Metric(m))
+    metric: Metric = attrs.field(converter=_metric)
     severity: str
     goal: Goal = attrs.field(converter=_goal)
     calendar: CalendarLike | None = attrs.field(default=None, converter=_calendar)
@@ -622,9 +657,7 @@ class Target:
     start_on: tuple[Trigger, ...] = attrs.field(default=(), converter=_triggers)
     stop_on: tuple[Trigger, ...] = attrs.field(default=(), converter=_triggers)
     warnings: tuple[WarningRule, ...] = attrs.field(default=(), converter=_warnings)
-    reopen: Reopen = attrs.field(
-        default=Reopen.CONTINUE, converter=lambda r: r if isinstance(r, Reopen) else Reopen(r)
-    )
+    reopen: Reopen = attrs.field(default=Reopen.CONTINUE, converter=_reopen)
     required: Fraction | None = attrs.field(default=None, converter=_share)
 
     def __attrs_post_init__(self) -> None:
@@ -710,9 +743,7 @@ class Chain:
 
     severity: str
     teams: tuple[str, ...] = attrs.field(converter=tuple)
-    metric: Metric = attrs.field(
-        default=Metric.RESOLUTION, converter=lambda m: m if isinstance(m, Metric) else Metric(m)
-    )
+    metric: Metric = attrs.field(default=Metric.RESOLUTION, converter=_metric)
 
     def __attrs_post_init__(self) -> None:
         if not self.teams:
@@ -720,6 +751,10 @@ class Chain:
 
 
 # ---- policies ---------------------------------------------------------------------------
+
+
+def _condition(value: object) -> Condition:
+    return value if isinstance(value, Condition) else Condition(value)
 
 
 def _valid_from(value: object) -> dt.datetime | None:
@@ -779,9 +814,7 @@ class Policy:
     targets: tuple[Target, ...] = attrs.field(converter=tuple)
     internal_targets: tuple[InternalTarget, ...] = attrs.field(default=(), converter=tuple)
     chains: tuple[Chain, ...] = attrs.field(default=(), converter=tuple)
-    when: Condition = attrs.field(
-        default=Condition(), converter=lambda c: c if isinstance(c, Condition) else Condition(c)
-    )
+    when: Condition = attrs.field(default=Condition(), converter=_condition)
     initial_status: str | None = None
     valid_from: dt.datetime | None = attrs.field(default=None, converter=_valid_from)
 
@@ -881,7 +914,7 @@ class Policy:
 
     def target(self, metric: Metric | str, severity: str) -> Target | None:
         """The target for ``metric`` and ``severity``, or None."""
-        m = metric if isinstance(metric, Metric) else Metric(metric)
+        m = _metric(metric)
         for target in self.targets:
             if target.metric is m and target.severity == severity:
                 return target
@@ -957,7 +990,17 @@ class PolicyBook:
         NoPolicyError
             If no version is in effect at the instant, or no condition matches.
         """
-        at = ticket.created_at if as_of is None else from_us(to_us(as_of, "as_of"))
+        return self.select_for(ticket.created_at, ticket.attributes, as_of=as_of)
+
+    def select_for(
+        self,
+        created_at: dt.datetime,
+        attributes: Mapping[str, Any],
+        *,
+        as_of: dt.datetime | None = None,
+    ) -> Policy:
+        """The policy for a ticket created at ``created_at`` with ``attributes`` (see :meth:`select`)."""
+        at = from_us(to_us(created_at if as_of is None else as_of, "as_of"))
         in_effect = [p for p in self.policies if p.valid_from is None or p.valid_from <= at]
         if not in_effect:
             first = min(p.valid_from for p in self.policies if p.valid_from is not None)
@@ -969,7 +1012,6 @@ class PolicyBook:
         dated = [p.valid_from for p in in_effect if p.valid_from is not None]
         latest = max(dated) if dated else None
         version = [p for p in in_effect if p.valid_from == latest]
-        attributes = ticket.attributes
         for policy in version:
             if policy.when.matches(attributes):
                 return policy
