@@ -733,6 +733,32 @@ class InternalTarget:
         return cal.resolve(attributes) if isinstance(cal, CalendarChoice) else cal
 
 
+def _seq(value: object, field: str) -> tuple[Any, ...]:
+    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
+        raise InputError(field, value, "must be a list")
+    return tuple(value)
+
+
+def _labels(value: Iterable[str]) -> tuple[str, ...]:
+    return _seq(value, "labels")
+
+
+def _targets(value: Iterable[Target]) -> tuple[Target, ...]:
+    return _seq(value, "targets")
+
+
+def _internal(value: Iterable[InternalTarget]) -> tuple[InternalTarget, ...]:
+    return _seq(value, "internal_targets")
+
+
+def _chains(value: Iterable[Chain]) -> tuple[Chain, ...]:
+    return _seq(value, "chains")
+
+
+def _policies(value: Iterable[Policy]) -> tuple[Policy, ...]:
+    return _seq(value, "policies")
+
+
 @attrs.frozen
 class Chain:
     """Internal targets in order (tier 1, tier 2, vendor) under one external target.
@@ -742,7 +768,7 @@ class Chain:
     """
 
     severity: str
-    teams: tuple[str, ...] = attrs.field(converter=tuple)
+    teams: tuple[str, ...] = attrs.field(converter=_labels)
     metric: Metric = attrs.field(default=Metric.RESOLUTION, converter=_metric)
 
     def __attrs_post_init__(self) -> None:
@@ -807,13 +833,13 @@ class Policy:
     """
 
     name: str
-    severities: tuple[str, ...] = attrs.field(converter=tuple)
+    severities: tuple[str, ...] = attrs.field(converter=_labels)
     _statuses: tuple[tuple[str, ClockState], ...] = attrs.field(
         converter=_statuses, alias="statuses"
     )
-    targets: tuple[Target, ...] = attrs.field(converter=tuple)
-    internal_targets: tuple[InternalTarget, ...] = attrs.field(default=(), converter=tuple)
-    chains: tuple[Chain, ...] = attrs.field(default=(), converter=tuple)
+    targets: tuple[Target, ...] = attrs.field(converter=_targets)
+    internal_targets: tuple[InternalTarget, ...] = attrs.field(default=(), converter=_internal)
+    chains: tuple[Chain, ...] = attrs.field(default=(), converter=_chains)
     when: Condition = attrs.field(default=Condition(), converter=_condition)
     initial_status: str | None = None
     valid_from: dt.datetime | None = attrs.field(default=None, converter=_valid_from)
@@ -963,7 +989,7 @@ class PolicyBook:
     effect at another instant (what-if).
     """
 
-    policies: tuple[Policy, ...] = attrs.field(converter=tuple)
+    policies: tuple[Policy, ...] = attrs.field(converter=_policies)
     name: str = ""
 
     def __attrs_post_init__(self) -> None:
