@@ -15,6 +15,8 @@ path is pure Python.
 
 from __future__ import annotations
 
+import typing as _typing
+
 from slaclock.calendars import Calendar, CombinedCalendar, RecurringOverride, WeeklyCalendar
 from slaclock.errors import (
     CalendarFormatError,
@@ -26,8 +28,11 @@ from slaclock.errors import (
     NaiveDatetimeError,
     NonexistentTimeError,
     NoOpenTimeError,
+    NoPolicyError,
     OverlappingPausesError,
     OverrideConflictError,
+    PolicyError,
+    PolicyFormatError,
     SlaClockError,
     SlaClockWarning,
     SpanError,
@@ -51,10 +56,56 @@ from slaclock.tickets import (
     Update,
 )
 
+if _typing.TYPE_CHECKING:
+    from slaclock.evaluation import Evaluation, Result, TicketClock, evaluate
+    from slaclock.policies import (
+        BeforeDueWarning,
+        BusinessDays,
+        BusinessTime,
+        CalendarChoice,
+        CalendarTime,
+        Chain,
+        ClockState,
+        Condition,
+        FractionWarning,
+        InternalTarget,
+        Metric,
+        Policy,
+        PolicyBook,
+        Reopen,
+        Target,
+        Trigger,
+    )
+
+# The ticket clock is imported on first use: `import slaclock` stays as light
+# as the calendar clock (the policy and result value types cost as much again).
+_LAZY = {
+    "Evaluation": "slaclock.evaluation",
+    "Result": "slaclock.evaluation",
+    "TicketClock": "slaclock.evaluation",
+    "evaluate": "slaclock.evaluation",
+    "BeforeDueWarning": "slaclock.policies",
+    "BusinessDays": "slaclock.policies",
+    "BusinessTime": "slaclock.policies",
+    "CalendarChoice": "slaclock.policies",
+    "CalendarTime": "slaclock.policies",
+    "Chain": "slaclock.policies",
+    "ClockState": "slaclock.policies",
+    "Condition": "slaclock.policies",
+    "FractionWarning": "slaclock.policies",
+    "InternalTarget": "slaclock.policies",
+    "Metric": "slaclock.policies",
+    "Policy": "slaclock.policies",
+    "PolicyBook": "slaclock.policies",
+    "Reopen": "slaclock.policies",
+    "Target": "slaclock.policies",
+    "Trigger": "slaclock.policies",
+}
+
 __version__: str
 
 
-def __getattr__(name: str) -> str:
+def __getattr__(name: str) -> _typing.Any:
     # The version is read from the package metadata on first use: importing
     # importlib.metadata costs more than the rest of `import slaclock`.
     if name == "__version__":
@@ -64,37 +115,65 @@ def __getattr__(name: str) -> str:
             return version("slaclock")
         except PackageNotFoundError:  # pragma: no cover - a source tree without install
             return "0+unknown"
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
     raise AttributeError(f"module 'slaclock' has no attribute {name!r}")
 
 
 __all__ = [
     "AgentReply",
     "Assignment",
+    "BeforeDueWarning",
+    "BusinessDays",
+    "BusinessTime",
     "Calendar",
+    "CalendarChoice",
     "CalendarFormatError",
+    "CalendarTime",
     "Cancel",
+    "Chain",
+    "ClockState",
     "CombinedCalendar",
+    "Condition",
     "CustomerReply",
     "DurationError",
+    "Evaluation",
     "Event",
+    "FractionWarning",
     "FutureEventError",
     "HolidayDataWarning",
     "HolidaySource",
     "InputError",
+    "InternalTarget",
     "IntervalOrderError",
+    "Metric",
     "NaiveDatetimeError",
     "NoOpenTimeError",
+    "NoPolicyError",
     "NonexistentTimeError",
     "OverlappingPausesError",
     "OverrideConflictError",
+    "Policy",
+    "PolicyBook",
+    "PolicyError",
+    "PolicyFormatError",
     "RecurringOverride",
+    "Reopen",
+    "Result",
     "SeverityChange",
     "SlaClockError",
     "SlaClockWarning",
     "Span",
     "SpanError",
     "StatusChange",
+    "Target",
     "Ticket",
+    "TicketClock",
+    "Trigger",
     "UnknownHolidaySourceError",
     "UnknownSeverityError",
     "UnknownStatusError",
@@ -104,4 +183,9 @@ __all__ = [
     "WeeklyCalendar",
     "WeeklyHours",
     "__version__",
+    "evaluate",
 ]
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
