@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import os
 import re
 from collections.abc import Iterable, Mapping
 from fractions import Fraction
@@ -398,10 +399,10 @@ def parse_warning(value: object, field: str = "warnings") -> WarningRule:
                 return BeforeDueWarning(parse_duration(text[: -len(suffix)], field))
         try:
             return FractionWarning.parse(text)
+        except InputError as e:  # before ValueError: InputError is one ("150%")
+            raise InputError(field, value, e.problem) from None
         except (ValueError, ZeroDivisionError):
             pass
-        except InputError as e:
-            raise InputError(field, value, e.problem) from None
     raise InputError(
         field, value, "must be a fraction ('75%', '0.9') or an offset ('1h before due')"
     )
@@ -998,6 +999,34 @@ class PolicyBook:
         for i, p in enumerate(self.policies):
             if not isinstance(p, Policy):
                 raise InputError(f"policies[{i}]", p, "must be a Policy")
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> PolicyBook:
+        """Read a policy file (TOML): :func:`slaclock.policy_files.load_policy`.
+
+        Raises
+        ------
+        PolicyFormatError
+            Naming the file and the path of the mistake in it.
+        """
+        # imported here, not at the top: policy_files imports this module
+        from slaclock.policy_files import load_policy
+
+        return load_policy(path)
+
+    @classmethod
+    def from_toml(cls, text: str, *, source: str = "<string>") -> PolicyBook:
+        """Read TOML text in the policy file format: :func:`slaclock.policy_files.policy_from_toml`."""
+        from slaclock.policy_files import policy_from_toml
+
+        return policy_from_toml(text, source=source)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], *, source: str = "<dict>") -> PolicyBook:
+        """Read a mapping in the policy file format: :func:`slaclock.policy_files.policy_from_dict`."""
+        from slaclock.policy_files import policy_from_dict
+
+        return policy_from_dict(data, source=source)
 
     def versions(self) -> tuple[dt.datetime | None, ...]:
         """The distinct ``valid_from`` instants, earliest first (None first)."""
