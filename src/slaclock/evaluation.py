@@ -31,6 +31,7 @@ from slaclock.calendars import Calendar
 from slaclock.errors import (
     FutureEventError,
     InputError,
+    NoOpenTimeError,
     UnknownSeverityError,
     UnknownStatusError,
     UnorderedHistoryError,
@@ -46,7 +47,6 @@ from slaclock.policies import (
     Reopen,
     Target,
     Trigger,
-    format_duration,
 )
 from slaclock.tickets import (
     Assignment,
@@ -208,7 +208,7 @@ class _Cycle:
         self.states: list[tuple[int, ClockState]] = [(start, state)]
         self.end: int | None = None
         self.end_index = _INF
-        self.end_kind = ""  # "stop", "ticket_stop", "cancel"
+        self.end_kind = ""  # "stop", "ticket_stop", "ticket_cancel", "cancel"
 
     def copy(self) -> _Cycle:
         c = _Cycle.__new__(_Cycle)
@@ -310,7 +310,8 @@ class _Machine:
                 cycle.set_state(t, state)
             if old is not _STOPPED and state is _STOPPED:
                 if cycle is not None:
-                    cycle.finish(t, index, "ticket_stop")
+                    # SEMANTICS "next reply": a cycle open when the ticket stops is cancelled
+                    cycle.finish(t, index, "ticket_cancel" if self.multi else "ticket_stop")
                     self.open = None
             elif old is _STOPPED and state is not _STOPPED:
                 self._reopened(t, index, state)
@@ -329,7 +330,11 @@ class _Machine:
     def _reopened(self, t: int, index: int, state: ClockState) -> None:
         last = self.cycles[-1] if self.cycles else None
         if self.reopen is Reopen.CONTINUE:
-            if last is not None and self.open is None and last.end_kind == "ticket_stop":
+            if (
+                last is not None
+                and self.open is None
+                and last.end_kind in ("ticket_stop", "ticket_cancel")
+            ):
                 last.end, last.end_index, last.end_kind = None, _INF, ""
                 last.set_state(t, state)
                 self.open = last
@@ -423,7 +428,15 @@ class _Trace:
     calendar: Calendar
     end: int
     ended: bool
-    goal: str
+    target: Target | InternalTarget
+
+    @property
+    def goal(self) -> str:
+        """The goal as written, with business days' conversion."""
+        text = str(self.target.goal)
+        if isinstance(self.target.goal, BusinessDays):
+            return text + " (converted into business time at this start)"
+        return text
 
 
 class TicketClock:
@@ -658,6 +671,21 @@ class TicketClock:
                 cut.finish(change.at, change.index, "cancel")
                 earlier = self._earlier(policy, metric, k, cut)
                 rows[k] = self._row(policy, old_target, None, k, cut, now, earlier)
+        # targets of one metric whose start, stop or reopen rules differ by severity can
+        # cut cycles differently: a cycle no severity claimed is measured by the latest
+        # severity of the ticket that has it (cycles are matched by number)
+        order = [self.severity] + [c.new for c in self._changes]
+        for (m, _sev), machine in sorted(
+            self._machines.items(),
+            key=lambda kv: max((i for i, s in enumerate(order) if s == kv[0][1]), default=-1),
+            reverse=True,
+        ):
+            if m is not metric:
+                continue
+            for k, cycle in enumerate(machine.cycles, 1):
+                if k not in rows:
+                    earlier = self._earlier(policy, metric, k, cycle)
+                    rows[k] = self._row(policy, machine.target, None, k, cycle, now, earlier)
         return [rows[k] for k in sorted(rows)]
 
     def _earlier(
@@ -723,7 +751,7 @@ class TicketClock:
             shift = None  # the same internal target for every severity: a change changes nothing
         c = _clock(cal, target, cycle, now, ended=ended, shift=shift)
         if ended:
-            status = "cancelled" if cycle.end_kind == "cancel" else "stopped"
+            status = "cancelled" if cycle.end_kind in ("cancel", "ticket_cancel") else "stopped"
         else:
             status = "running" if c.last is _RUNNING else "paused"
         if c.breached:
@@ -769,10 +797,7 @@ class TicketClock:
             warnings=tuple(WarningHit(label, from_us(at)) for label, at in c.warnings),
             next_event_at=None if c.next_event is None else from_us(c.next_event),
         )
-        goal_text = str(target.goal)
-        if isinstance(target.goal, BusinessDays):
-            goal_text += f" (= {format_duration(result.goal)} business time from this start)"
-        return result, _Trace(cycle, cal, end, ended, goal_text)
+        return result, _Trace(cycle, cal, end, ended, target)
 
 
 def _held(state: ClockState) -> ClockState:
@@ -878,14 +903,12 @@ def _clock(
     open_running = running and not ended
     for rule in target.warnings:
         if isinstance(rule, BeforeDueWarning):
-            if c.due is None:
-                continue
-            before = rule.before // _ONE_US
-            at = (
-                s
-                if cal._elapsed_us(s, c.due, []) < before
-                else max(s, cal._subtract_us(c.due, before))
+            found = _last_with_left(
+                cal, s, c.goal - rule.before // _ONE_US, pauses, end, open_running
             )
+            if found is None:
+                continue
+            at = found
         else:
             threshold = rule.threshold_us(c.goal)
             if threshold > used and not open_running:
@@ -905,8 +928,43 @@ def _clock(
     return c
 
 
+def _last_with_left(
+    cal: Calendar,
+    s: int,
+    value: int,
+    pauses: list[tuple[int, int]],
+    end: int,
+    open_running: bool,
+) -> int | None:
+    """The last instant at which the clock value is still ``<= value`` (an offset before due).
+
+    Without pauses after it this is ``subtract(due, offset)`` (SEMANTICS
+    "warnings"): the clock reaches ``value``, holds it over closed or held
+    time, and the warning fires where it starts to grow again. None while
+    that instant is not known yet (held at ``now``, or stopped before it).
+    """
+    if value < 0:
+        return s  # the offset is longer than the goal: warn at the start
+    t = _due(cal, s, value, pauses) if value else s
+    limit = cal._limit(t)
+    while t < end:
+        t = cal._next_open_us(t, limit, "warning", None)
+        for p0, p1 in pauses:
+            if p0 <= t < p1:
+                t = p1
+                break
+        else:
+            return t
+    if not open_running:
+        return None
+    return cal._next_open_us(t, limit, "warning", None)
+
+
 def _due(cal: Calendar, s: int, d: int, pauses: list[tuple[int, int]]) -> int:
-    return cal._due_paused_us(s, d, pauses, from_us(s))
+    try:
+        return cal._due_paused_us(s, d, pauses)
+    except NoOpenTimeError as e:
+        raise NoOpenTimeError(e.operation, from_us(s), e.horizon_years, e.reason) from None
 
 
 # ---- the public entry points -------------------------------------------------------------
