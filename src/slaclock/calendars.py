@@ -446,6 +446,12 @@ class Calendar:
         """``due`` in microseconds with sorted, non-overlapping pauses (``d >= 0``)."""
         if d == 0:
             return a
+        for tl in self._cache._windows:  # fast path: one compiled window holds the answer
+            if tl.lo <= a < tl.hi:
+                t = _due_in_window(tl, a, d, pauses, self.horizon_years * YEAR_US)
+                if t is not None:
+                    return t
+                break
         remaining = d
         cursor = a
         for p0, p1 in pauses:
@@ -732,6 +738,33 @@ def _plain_date(value: object, field: str) -> dt.date:
     if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
         raise InputError(field, value, "must be a datetime.date (a local date of the calendar)")
     return value
+
+
+def _due_in_window(
+    tl: Timeline, a: int, d: int, pauses: Iterable[tuple[int, int]], horizon: int
+) -> int | None:
+    """``due`` from one compiled window, or None when the answer may lie outside it."""
+    remaining = d
+    cursor = a
+    b_cursor = tl.busy_before(a)
+    for p0, p1 in pauses:
+        if p1 <= cursor:
+            continue
+        if p0 > cursor:
+            if p0 >= tl.hi or p0 - cursor > horizon:
+                return None
+            b0 = tl.busy_before(p0)
+            if b0 - b_cursor >= remaining:
+                return tl.first_reaching(b_cursor + remaining)
+            remaining -= b0 - b_cursor
+        cursor = max(cursor, p1)
+        if cursor >= tl.hi:
+            return None
+        b_cursor = tl.busy_before(cursor)
+    t = tl.first_reaching(b_cursor + remaining)
+    if t is None or t - cursor > horizon:
+        return None
+    return t
 
 
 def _pauses_us(pauses: Iterable[Pause], assume_tz: TzLike | None) -> list[tuple[int, int]]:

@@ -559,7 +559,7 @@ class TicketClock:
                 f"is before history[{index - 1}].at ({self._events[-1].at.isoformat()})",
                 "events must be in time order; same-instant events keep the order given",
             )
-        if isinstance(event, StatusChange) and event.status not in policy.statuses:
+        if type(event) is StatusChange and event.status not in policy._status_map:
             raise UnknownStatusError(
                 f"{field}.status",
                 event.status,
@@ -608,8 +608,10 @@ class TicketClock:
             raise InputError("history", (), "must hold at least the creation event")
         if _us(self._events[-1].at) > n:
             i = len(self._events) - 1
+            while i and _us(self._events[i - 1].at) > n:
+                i -= 1
             raise FutureEventError(
-                f"history[{i}].at", self._events[-1].at, f"is after now ({from_us(n).isoformat()})"
+                f"history[{i}].at", self._events[i].at, f"is after now ({from_us(n).isoformat()})"
             )
         policy = self._policy
         assert policy is not None
@@ -1070,7 +1072,7 @@ def evaluate(
     elif not isinstance(policy, Policy):
         raise InputError("policy", policy, "must be a Policy or a PolicyBook")
     assert isinstance(chosen, Policy)
-    ticket.check(now=now, statuses=chosen.statuses, severities=chosen.severities)
+    # the clock checks what Ticket.check would (unknown labels as they are fed, events after now)
     clock = TicketClock(chosen, ticket.id, ticket.severity, ticket.attributes)
     for event in ticket.history:
         clock.feed(event)

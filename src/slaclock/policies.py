@@ -344,10 +344,16 @@ class FractionWarning:
     """
 
     fraction: Fraction = attrs.field(converter=Fraction)
+    _text: str = attrs.field(init=False, eq=False, repr=False)
+    _ratio: tuple[int, int] = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         if not 0 < self.fraction < 1:
             raise InputError("fraction", self.fraction, "must be between 0 and 1 (exclusive)")
+        pct = self.fraction * 100
+        text = f"{pct.numerator}%" if pct.denominator == 1 else f"{float(pct):g}%"
+        object.__setattr__(self, "_text", text)
+        object.__setattr__(self, "_ratio", (self.fraction.numerator, self.fraction.denominator))
 
     @classmethod
     def parse(cls, text: str) -> FractionWarning:
@@ -360,12 +366,12 @@ class FractionWarning:
     @property
     def label(self) -> str:
         """The warning as text (``"75%"``)."""
-        pct = self.fraction * 100
-        return f"{pct.numerator}%" if pct.denominator == 1 else f"{float(pct):g}%"
+        return self._text
 
     def threshold_us(self, goal_us: int) -> int:
         """The clock value that fires it: ``fraction * goal`` rounded up to a microsecond."""
-        return -((-self.fraction.numerator * goal_us) // self.fraction.denominator)
+        num, den = self._ratio
+        return -((-num * goal_us) // den)
 
 
 @attrs.frozen
@@ -373,11 +379,15 @@ class BeforeDueWarning:
     """Warn ``before`` business time before the due (``subtract(due, before)``, not before the start)."""
 
     before: dt.timedelta = attrs.field(converter=_before)
+    _text: str = attrs.field(init=False, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "_text", f"{format_duration(self.before)} before due")
 
     @property
     def label(self) -> str:
         """The warning as text (``"1h before due"``)."""
-        return f"{format_duration(self.before)} before due"
+        return self._text
 
 
 WarningRule: TypeAlias = FractionWarning | BeforeDueWarning
@@ -844,8 +854,10 @@ class Policy:
     when: Condition = attrs.field(default=Condition(), converter=_condition)
     initial_status: str | None = None
     valid_from: dt.datetime | None = attrs.field(default=None, converter=_valid_from)
+    _status_map: dict[str, ClockState] = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "_status_map", dict(self._statuses or ()))
         if not isinstance(self.name, str) or not self.name.strip():
             raise InputError("name", self.name, "must be non-empty text")
         if not self.severities:
@@ -921,7 +933,7 @@ class Policy:
     @property
     def statuses(self) -> Mapping[str, ClockState]:
         """Status → clock state, in the order given (read-only)."""
-        return MappingProxyType(dict(self._statuses))
+        return MappingProxyType(self._status_map)
 
     @property
     def initial(self) -> str:
