@@ -1,16 +1,22 @@
 """The ``slaclock`` command line.
 
-``slaclock demo`` shows real calendars answering due and elapsed questions
-across a DST change, a night shift and a holiday.
+``slaclock demo`` scores the bundled sample (a year of tickets) with the
+example policy: compliance by severity and metric, the tickets at risk at the
+sample's ``now``, and a results file. ``slaclock demo --calendars`` shows real
+calendars answering due and elapsed questions across a DST change, a night
+shift and a holiday. ``slaclock score`` scores your own tickets and events
+tables with a policy file.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import importlib.util
 import sys
+import time
 from collections.abc import Sequence
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 from zoneinfo import ZoneInfo
 
 from slaclock import __version__
@@ -18,11 +24,56 @@ from slaclock.calendars import Calendar
 from slaclock.errors import SlaClockError
 from slaclock.holiday_sources import HolidaySource
 
+if TYPE_CHECKING:
+    from slaclock.evaluation import Result
+    from slaclock.policies import PolicyBook
+    from slaclock.reports import ComplianceRow
+
 __all__ = ["main"]
+
+DEMO_RESULTS = "slaclock-demo-results.csv"
+"""The results file ``slaclock demo`` writes by default (in the current directory)."""
+
+AT_RISK_WITHIN = dt.timedelta(hours=4)
+"""A running clock with at most this much business time left is at risk (``slaclock demo``)."""
 
 _DEMO_HELP = """\
 examples:
-  slaclock demo            print worked answers for four real calendars
+  slaclock demo                  score the bundled sample, print compliance and tickets at risk
+  slaclock demo --out r.json     the same, writing the results as JSON
+  slaclock demo --calendars      worked answers for four real calendars
+
+The sample (about 3000 tickets, 2025-11-01 to 2026-10-31) is measured at its
+end, 2026-10-31T00:00:00Z, with the example policy (slaclock/data/example_policy.toml).
+"""
+
+_SCORE_HELP = """\
+tables (CSV, UTF-8, with a header row):
+  tickets: ticket_id, severity, created_at, then one column per ticket attribute
+           (tier, region, ...; an empty cell means the ticket has no such attribute)
+  events:  ticket_id, seq, at, kind, value; kind is status, agent_reply, customer_reply,
+           update, assignment, severity or cancel; value is the status, public|private,
+           the team, the severity or the cancel reason (empty for customer replies and
+           updates); seq orders a ticket's events, same-instant events apply in seq order
+  instants are ISO 8601 with a UTC offset: 2026-03-02T14:05:00Z or 2026-03-02T09:05:00-05:00
+
+results: one row per ticket, target and cycle; the columns are the Result fields
+  (schema version 1): instants ISO 8601 UTC with Z, durations exact decimal seconds
+  (28800, 1.5), earlier and warnings compact JSON lists, missing values empty.
+  JSON: an array of objects. Parquet (needs pyarrow): timestamp[us, UTC] and
+  duration[us] columns.
+
+exit codes:
+  0  every ticket scored, results written
+  1  --keep-going: some tickets could not be scored (reported on stderr, one line
+     each); the others were scored and written
+  2  stopped: a usage error, a file or policy that cannot be read, or a bad ticket
+     without --keep-going (one line on stderr naming file, row and column); nothing
+     is written
+
+example:
+  slaclock score --tickets tickets.csv --events events.csv --policy policy.toml \\
+      --now 2026-10-31T00:00:00Z --out results.csv
 """
 
 
@@ -37,14 +88,14 @@ def _hours(td: dt.timedelta) -> str:
     return f"{h}h{rem // 60:02d}m"
 
 
-def demo(out: TextIO | None = None) -> int:
+def calendars_demo(out: TextIO | None = None) -> int:
     """Print worked answers: DST change, night shift, holiday, half day, combined calendar."""
     write = (out or sys.stdout).write
     ny = ZoneInfo("America/New_York")
     lines: list[str] = []
     add = lines.append
 
-    add("slaclock demo — exact business time over real calendars")
+    add("slaclock demo --calendars — exact business time over real calendars")
     add("")
     us = Calendar.weekly(
         "America/New_York", "Mon-Fri 09:00-17:00", holidays=HolidaySource.country("US")
@@ -124,6 +175,220 @@ def demo(out: TextIO | None = None) -> int:
     return 0
 
 
+# ---- slaclock demo ------------------------------------------------------------------------
+
+
+def _duration(td: dt.timedelta) -> str:
+    """A short duration: ``2h05m``, ``45m``, ``3d4h``."""
+    minutes = int(td.total_seconds() // 60)
+    d, rem = divmod(minutes, 24 * 60)
+    h, m = divmod(rem, 60)
+    if d:
+        return f"{d}d{h}h"
+    return f"{h}h{m:02d}m" if h else f"{m}m"
+
+
+def _utc(t: dt.datetime | None) -> str:
+    return "-" if t is None else f"{t.astimezone(dt.UTC):%Y-%m-%d %H:%M}Z"
+
+
+def _share(value: object) -> str:
+    if value is None:
+        return "-"
+    return f"{float(value) * 100:.1f}%".replace(".0%", "%")  # type: ignore[arg-type]
+
+
+def _compliance_table(rows: Sequence[ComplianceRow], names: Sequence[str]) -> list[str]:
+    head = (
+        " ".join(f"{n:<16}" for n in names)
+        + f"{'met':>7}{'breached':>10}{'pending':>9}{'cancelled':>11}"
+        + f"{'% met':>9}{'required':>10}"
+    )
+    lines = [head, "-" * len(head)]
+    for row in rows:
+        verdict = {True: "  ok", False: "  BELOW", None: ""}[row.meets_required]
+        pct = "-" if row.percent is None else f"{row.percent:.1f}%"
+        lines.append(
+            " ".join(f"{k!s:<16}" for k in row.key)
+            + f"{row.met:>7}{row.breached:>10}{row.pending:>9}{row.cancelled:>11}"
+            + f"{pct:>9}{_share(row.required):>10}{verdict}"
+        )
+    return lines
+
+
+def _at_risk(results: Sequence[Result], within: dt.timedelta) -> list[Result]:
+    """Running clocks not breached yet with at most ``within`` business time left, soonest due first."""
+    risky = [
+        r
+        for r in results
+        if r.status == "running" and r.outcome == "pending" and r.remaining <= within
+    ]
+    far = dt.datetime.max.replace(tzinfo=dt.UTC)
+    return sorted(risky, key=lambda r: (r.due or far, str(r.ticket_id), r.target))
+
+
+def demo(
+    out: TextIO | None = None,
+    *,
+    results_path: str = DEMO_RESULTS,
+    policy: PolicyBook | None = None,
+) -> int:
+    """Score the bundled sample and print compliance, the tickets at risk, and the results file.
+
+    Parameters
+    ----------
+    out
+        Where to print (standard output by default).
+    results_path
+        The results file to write (CSV, or JSON / Parquet by its suffix).
+    policy
+        The policy book (default: the example policy the sample was made for).
+    """
+    from slaclock.evaluation import evaluate
+    from slaclock.policy_files import example_policy
+    from slaclock.reports import compliance
+    from slaclock.result_files import write_results
+    from slaclock.samples import SAMPLE_NOW, load_sample, sample_files
+
+    write = (out or sys.stdout).write
+    began = time.perf_counter()
+    book = policy if policy is not None else example_policy()
+    tickets, now = load_sample()
+    results: list[Result] = []
+    for ticket in tickets:
+        results.extend(evaluate(ticket, book, now=now).results)
+    scored = time.perf_counter() - began
+    external = [r for r in results if r.metric != "internal"]
+    internal = [r for r in results if r.metric == "internal"]
+    first = min(t.created_at for t in tickets)
+    last = max(t.created_at for t in tickets)
+
+    lines: list[str] = []
+    add = lines.append
+    add("slaclock demo — SLA compliance of the bundled sample")
+    add("")
+    add(
+        f"{len(tickets)} tickets created {first:%Y-%m-%d} to {last:%Y-%m-%d}, "
+        f"policy book {book.name!r}, measured at now = {_utc(SAMPLE_NOW)}"
+    )
+    add(f"{len(results)} results (ticket x target x cycle), read and scored in {scored:.1f} s")
+    add("")
+    add("Compliance by severity and metric: % met = met / (met + breached);")
+    add("pending and cancelled clocks are counted, never in the ratio.")
+    add("")
+    lines.extend(
+        _compliance_table(
+            compliance(external, by=("severity", "metric"), policy=book), ("severity", "metric")
+        )
+    )
+    add("")
+    add("Internal targets (OLAs): the time each team held a ticket")
+    add("")
+    lines.extend(_compliance_table(compliance(internal, by=("team",), policy=book), ("team",)))
+    add("")
+    risky = _at_risk(external, AT_RISK_WITHIN)
+    breached_open = sum(1 for r in external if r.status == "running" and r.breached)
+    add(
+        f"At risk at now: {len(risky)} running clocks with at most "
+        f"{_duration(AT_RISK_WITHIN)} of business time left"
+        + (" (the 15 due soonest)" if len(risky) > 15 else "")
+    )
+    add("")
+    head = (
+        f"{'ticket':<8}{'target':<20}{'used':>8}{'remaining':>11}   {'due':<19}{'next event':<19}"
+    )
+    add(head)
+    add("-" * len(head))
+    for r in risky[:15]:
+        add(
+            f"{r.ticket_id!s:<8}{r.target:<20}{_duration(r.used):>8}"
+            f"{_duration(r.remaining):>11}   {_utc(r.due):<19}{_utc(r.next_event_at):<19}"
+        )
+    add("")
+    add(f"Already breached and still running at now: {breached_open} clocks")
+    add("")
+    rows = write_results(results, results_path)
+    tickets_file, events_file = sample_files()
+    add(f"Wrote {rows} result rows to {results_path} (one per ticket, target and cycle).")
+    add("Score your own tables:")
+    add(f"  slaclock score --tickets {tickets_file} \\")
+    add(f"      --events {events_file} \\")
+    add("      --policy policy.toml --now 2026-10-31T00:00:00Z --out results.csv")
+    add("Worked calendar answers (DST, night shift, holidays): slaclock demo --calendars")
+    write("\n".join(line.rstrip() for line in lines) + "\n")
+    return 0
+
+
+# ---- slaclock score -----------------------------------------------------------------------
+
+
+def _error(message: object) -> None:
+    print(f"slaclock: error: {message}", file=sys.stderr)
+
+
+def score(args: argparse.Namespace) -> int:
+    """Run ``slaclock score``: read the tables and the policy, evaluate, write the results.
+
+    Returns the exit code (see ``slaclock score --help``).
+    """
+    from slaclock.evaluation import evaluate
+    from slaclock.policy_files import load_policy
+    from slaclock.result_files import FORMATS, write_results
+    from slaclock.samples import parse_instant, scan_tables
+
+    fmt = args.format
+    if fmt is None:
+        suffix = str(args.out).rsplit(".", 1)[-1].lower() if "." in str(args.out) else ""
+        fmt = suffix if suffix in FORMATS else "csv"
+    if fmt == "parquet" and importlib.util.find_spec("pyarrow") is None:
+        _error("--format parquet needs pyarrow, which is not installed (pip install pyarrow)")
+        return 2
+    try:
+        now = parse_instant(args.now, "--now")
+        as_of = None if args.as_of is None else parse_instant(args.as_of, "--as-of")
+        book = load_policy(args.policy)
+        read = scan_tables(args.tickets, args.events)
+    except OSError as exc:
+        _error(f"{exc.filename}: cannot be read ({exc.strerror})")
+        return 2
+    except SlaClockError as exc:
+        _error(exc)
+        return 2
+    bad = list(read.errors)
+    if bad and not args.keep_going:
+        _error(bad[0])
+        return 2
+    results: list[Result] = []
+    scored = 0
+    for ticket in read.tickets:
+        try:
+            evaluation = evaluate(ticket, book, now=now, as_of=as_of)
+        except SlaClockError as exc:
+            located = read.locate(ticket.id, exc)
+            if not args.keep_going:
+                _error(located)
+                return 2
+            bad.append(located)
+            continue
+        results.extend(evaluation.results)
+        scored += 1
+    for err in bad:
+        _error(err)
+    try:
+        rows = write_results(results, args.out, format=fmt)
+    except OSError as exc:
+        _error(f"{args.out}: cannot be written ({exc.strerror})")
+        return 2
+    print(
+        f"scored {scored} tickets: {rows} results -> {args.out}"
+        + (f"; {len(bad)} bad tickets skipped (see above)" if bad else "")
+    )
+    return 1 if bad else 0
+
+
+# ---- the parser ---------------------------------------------------------------------------
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="slaclock",
@@ -132,26 +397,82 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--version", action="version", version=f"slaclock {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
-    sub.add_parser(
+    d = sub.add_parser(
         "demo",
-        help="show real calendars answering due and elapsed questions",
+        help="score the bundled sample: compliance, tickets at risk, a results file",
+        description="Score the bundled sample of tickets with the example policy.",
         epilog=_DEMO_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    d.add_argument(
+        "--out",
+        default=DEMO_RESULTS,
+        metavar="PATH",
+        help=f"the results file (default: {DEMO_RESULTS}; .json or .parquet by suffix)",
+    )
+    d.add_argument(
+        "--calendars",
+        action="store_true",
+        help="show worked answers of real calendars instead (DST, night shift, holidays)",
+    )
+    s = sub.add_parser(
+        "score",
+        help="score tickets and events tables with a policy file",
+        description="Evaluate every ticket of a tickets table and an events table with a "
+        "policy file, at an explicit --now, and write one row per ticket, target and cycle.",
+        epilog=_SCORE_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    s.add_argument("--tickets", required=True, metavar="PATH", help="the tickets table (CSV)")
+    s.add_argument("--events", required=True, metavar="PATH", help="the events table (CSV)")
+    s.add_argument("--policy", required=True, metavar="PATH", help="the policy file (TOML)")
+    s.add_argument(
+        "--now",
+        required=True,
+        metavar="INSTANT",
+        help="the instant to measure at, ISO 8601 with offset (2026-10-31T00:00:00Z)",
+    )
+    s.add_argument("--out", required=True, metavar="PATH", help="the results file to write")
+    s.add_argument(
+        "--format",
+        choices=("csv", "json", "parquet"),
+        help="the results format (default: from the --out suffix, else csv)",
+    )
+    s.add_argument(
+        "--as-of",
+        metavar="INSTANT",
+        help="measure every ticket by the policy version in effect at this instant (what-if)",
+    )
+    s.add_argument(
+        "--keep-going",
+        action="store_true",
+        help="report bad tickets (one line each), score the others, exit 1",
     )
     return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code (0 ok, 1 slaclock error, 2 usage)."""
+    """Run the command line; returns the exit code.
+
+    0 ok; 1 a slaclock error (``demo``), or some tickets not scored
+    (``score --keep-going``); 2 a usage error or bad input (``score``).
+    """
     parser = _parser()
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
         return 2
+    if args.command == "score":
+        return score(args)
     try:
-        return demo()
+        if args.calendars:
+            return calendars_demo()
+        return demo(results_path=args.out)
     except SlaClockError as exc:
-        print(f"slaclock: error: {exc}", file=sys.stderr)
+        _error(exc)
+        return 1
+    except OSError as exc:
+        _error(f"{exc.filename}: {exc.strerror}")
         return 1
 
 

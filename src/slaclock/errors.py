@@ -9,7 +9,7 @@ Every error raised for bad input is an :class:`InputError` (and so a
         DurationError, UnknownTimeZoneError, SpanError, OverlappingPausesError,
         UnknownHolidaySourceError, OverrideConflictError, CalendarFormatError,
         UnorderedHistoryError, FutureEventError, UnknownStatusError,
-        UnknownSeverityError
+        UnknownSeverityError, TableFormatError (file, row, column)
       NoOpenTimeError(SlaClockError)               a search passed its horizon
     SlaClockWarning(UserWarning)
 
@@ -37,6 +37,7 @@ __all__ = [
     "SlaClockError",
     "SlaClockWarning",
     "SpanError",
+    "TableFormatError",
     "UnknownHolidaySourceError",
     "UnknownSeverityError",
     "UnknownStatusError",
@@ -151,6 +152,41 @@ class CalendarFormatError(InputError):
 class PolicyFormatError(InputError):
     """A policy file or dictionary is malformed; ``field`` is the path in the file
     (``targets.P2.resolution.calendar``)."""
+
+
+class TableFormatError(InputError):
+    """A tickets or events table (CSV) cannot be read; ``field`` names the file, the data row
+    (1-based, the header not counted) and the column: ``events.csv row 17, column at``.
+
+    ``file``, ``row`` and ``column`` hold the parts of an error built by :meth:`at`
+    (all None for a mistake in the header or the file as a whole, ``column`` None
+    for a whole row).
+
+    Examples
+    --------
+    >>> str(TableFormatError.at("events.csv", 17, "at", "2026-03-02T09:00", "has no UTC offset"))
+    "events.csv row 17, column at: has no UTC offset (got '2026-03-02T09:00')"
+    """
+
+    file: str | None = None
+    row: int | None = None
+    column: str | None = None
+
+    @classmethod
+    def at(
+        cls,
+        file: str,
+        row: int,
+        column: str | None,
+        value: object,
+        problem: str,
+        hint: str = "",
+    ) -> TableFormatError:
+        """The error for a cell (or a whole row when ``column`` is None)."""
+        where = f"{file} row {row}" + (f", column {column}" if column else "")
+        err = cls(where, value, problem, hint)
+        err.file, err.row, err.column = file, row, column
+        return err
 
 
 class NoPolicyError(InputError):

@@ -1,0 +1,297 @@
+"""Result files: one row per ticket, target and cycle (CSV, JSON or Parquet).
+
+The columns are :data:`~slaclock.evaluation.RESULT_FIELDS`, in that order,
+with the field names as headers (schema version
+:data:`~slaclock.evaluation.RESULT_SCHEMA_VERSION`). The encoding is chosen
+for an analyst loading the file in pandas, polars or a spreadsheet:
+
+- **instants** (``start``, ``stop``, ``due``, ...) are ISO 8601 in UTC with
+  ``Z`` (``2026-03-02T14:05:00Z``; microseconds only when not zero):
+  ``pd.to_datetime(df["due"], utc=True, format="ISO8601")``.
+- **durations** (``goal``, ``used``, ``elapsed``, ``paused_business``,
+  ``paused_wall``, ``remaining``, ``overdue_by``) are exact decimal seconds:
+  ``28800``, ``1.5``, ``0.000001`` (never rounded, never an exponent):
+  ``pd.to_timedelta(df["used"], unit="s")``.
+- ``used_share`` is the float as Python prints it (``0.75``); ``cycle`` an
+  integer.
+- ``earlier`` and ``warnings`` are compact JSON lists (``[]`` when empty)
+  of objects with the same encoding: ``[{"label":"75%","at":"2026-..Z"}]``,
+  ``[{"severity":"P3","due":"...","breached":false,"changed_at":"..."}]``.
+- a missing value (``stop`` of a running clock, ``team`` of an external
+  target) is an empty cell in CSV and ``null`` in JSON.
+
+JSON files hold one array of objects, with durations as numbers of seconds
+and ``earlier`` / ``warnings`` as real lists. Parquet files (when
+``pyarrow`` is installed) use native types: ``timestamp[us, tz=UTC]`` for
+instants, ``duration[us]`` for durations, and JSON text for ``earlier`` and
+``warnings``; the schema version is in the file's metadata
+(``slaclock.result_schema_version``).
+
+.. versionadded:: 0.1
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import os
+from collections.abc import Iterable
+from typing import Any
+
+from slaclock.errors import InputError
+from slaclock.evaluation import (
+    RESULT_FIELDS,
+    RESULT_SCHEMA_VERSION,
+    EarlierSeverity,
+    Evaluation,
+    Result,
+    WarningHit,
+)
+
+__all__ = [
+    "DURATION_FIELDS",
+    "FORMATS",
+    "INSTANT_FIELDS",
+    "format_seconds",
+    "result_record",
+    "result_row",
+    "write_results",
+]
+
+FORMATS = ("csv", "json", "parquet")
+"""The file formats :func:`write_results` writes."""
+
+INSTANT_FIELDS = (
+    "start",
+    "stop",
+    "due",
+    "due_if_resumed",
+    "original_due",
+    "breached_at",
+    "next_event_at",
+)
+"""The result fields that hold instants."""
+
+DURATION_FIELDS = (
+    "goal",
+    "used",
+    "elapsed",
+    "paused_business",
+    "paused_wall",
+    "remaining",
+    "overdue_by",
+)
+"""The result fields that hold durations."""
+
+_ONE_US = dt.timedelta(microseconds=1)
+
+
+def format_seconds(value: dt.timedelta) -> str:
+    """A duration as exact decimal seconds: ``28800``, ``1.5``, ``-0.000001``.
+
+    >>> format_seconds(dt.timedelta(hours=8)), format_seconds(dt.timedelta(milliseconds=1500))
+    ('28800', '1.5')
+    """
+    us = value // _ONE_US
+    sign = "-" if us < 0 else ""
+    s, frac = divmod(abs(us), 1_000_000)
+    return f"{sign}{s}" if not frac else f"{sign}{s}.{frac:06d}".rstrip("0")
+
+
+def _instant(value: dt.datetime | None) -> str | None:
+    if value is None:
+        return None
+    return value.astimezone(dt.UTC).replace(tzinfo=None).isoformat() + "Z"
+
+
+def _seconds_number(value: dt.timedelta) -> int | float:
+    us = value // _ONE_US
+    return us // 1_000_000 if us % 1_000_000 == 0 else us / 1_000_000
+
+
+def _earlier(items: tuple[EarlierSeverity, ...]) -> list[dict[str, Any]]:
+    return [
+        {
+            "severity": e.severity,
+            "due": _instant(e.due),
+            "breached": e.breached,
+            "changed_at": _instant(e.changed_at),
+        }
+        for e in items
+    ]
+
+
+def _warnings(items: tuple[WarningHit, ...]) -> list[dict[str, Any]]:
+    return [{"label": w.label, "at": _instant(w.at)} for w in items]
+
+
+def _json_text(value: object) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def result_record(result: Result) -> dict[str, Any]:
+    """One result as JSON-ready values, keyed by field in schema order.
+
+    Instants are ISO 8601 text in UTC, durations numbers of seconds (an
+    integer when whole), ``earlier`` and ``warnings`` lists of objects,
+    missing values None.
+    """
+    out: dict[str, Any] = {}
+    for name in RESULT_FIELDS:
+        value = getattr(result, name)
+        if name in INSTANT_FIELDS:
+            out[name] = _instant(value)
+        elif name in DURATION_FIELDS:
+            out[name] = None if value is None else _seconds_number(value)
+        elif name == "earlier":
+            out[name] = _earlier(value)
+        elif name == "warnings":
+            out[name] = _warnings(value)
+        else:
+            out[name] = value
+    return out
+
+
+def result_row(result: Result) -> dict[str, str]:
+    """One result as CSV cells, keyed by field in schema order (see the module docs).
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> from slaclock import Calendar, Ticket, StatusChange, AgentReply, evaluate
+    >>> from slaclock.policies import Policy, Target, BusinessTime
+    >>> cal = Calendar.weekly("UTC", "Mon-Fri 09:00-17:00")
+    >>> policy = Policy("support", ["P2"], {"open": "running", "solved": "stopped"},
+    ...     [Target("first_response", "P2", BusinessTime(dt.timedelta(hours=1)), cal)])
+    >>> t0 = dt.datetime(2026, 3, 2, 9, tzinfo=dt.UTC)
+    >>> ticket = Ticket("T1", "P2", [StatusChange(t0, status="open"),
+    ...     AgentReply(t0 + dt.timedelta(minutes=45, seconds=30))])
+    >>> row = result_row(evaluate(ticket, policy, now=t0 + dt.timedelta(hours=2)).results[0])
+    >>> row["outcome"], row["used"], row["stop"], row["team"], row["warnings"]
+    ('met', '2730', '2026-03-02T09:45:30Z', '', '[]')
+    """
+    out: dict[str, str] = {}
+    for name in RESULT_FIELDS:
+        value = getattr(result, name)
+        if value is None:
+            out[name] = ""
+        elif name in INSTANT_FIELDS:
+            out[name] = _instant(value) or ""
+        elif name in DURATION_FIELDS:
+            out[name] = format_seconds(value)
+        elif name == "earlier":
+            out[name] = _json_text(_earlier(value))
+        elif name == "warnings":
+            out[name] = _json_text(_warnings(value))
+        else:
+            out[name] = str(value)
+    return out
+
+
+def _flatten(results: Iterable[Result | Evaluation]) -> Iterable[Result]:
+    for i, item in enumerate(results):
+        if isinstance(item, Evaluation):
+            yield from item.results
+        elif isinstance(item, Result):
+            yield item
+        else:
+            raise InputError(f"results[{i}]", item, "must be a Result or an Evaluation")
+
+
+def _format_of(path: str | os.PathLike[str], format: str | None) -> str:
+    if format is None:
+        suffix = os.path.splitext(os.fspath(path))[1].lower().lstrip(".")
+        return suffix if suffix in FORMATS else "csv"
+    if format not in FORMATS:
+        raise InputError("format", format, f"is not a result format (known: {', '.join(FORMATS)})")
+    return format
+
+
+def write_results(
+    results: Iterable[Result | Evaluation],
+    path: str | os.PathLike[str],
+    *,
+    format: str | None = None,
+) -> int:
+    """Write results to a file, one row per ticket, target and cycle.
+
+    Parameters
+    ----------
+    results
+        Results, or evaluations (their results in order).
+    path
+        The file to write (replaced if it exists).
+    format
+        ``"csv"``, ``"json"`` or ``"parquet"``; by default from the file's
+        suffix (``.json``, ``.parquet``), else CSV.
+
+    Returns
+    -------
+    int
+        The number of rows written.
+
+    Raises
+    ------
+    InputError
+        For an unknown format, or Parquet without ``pyarrow`` installed.
+    """
+    fmt = _format_of(path, format)
+    rows = list(_flatten(results))
+    if fmt == "parquet":
+        _write_parquet(rows, path)
+    elif fmt == "json":
+        with open(path, "w", encoding="utf-8") as f:
+            f.write("[")
+            for i, r in enumerate(rows):
+                f.write(",\n" if i else "\n")
+                f.write(_json_text(result_record(r)))
+            f.write("\n]\n" if rows else "]\n")
+    else:
+        with open(path, "w", encoding="utf-8", newline="") as f:
+            writer = csv.writer(f, lineterminator="\n")
+            writer.writerow(RESULT_FIELDS)
+            for r in rows:
+                writer.writerow(result_row(r).values())
+    return len(rows)
+
+
+def _write_parquet(rows: list[Result], path: str | os.PathLike[str]) -> None:
+    try:
+        import pyarrow as pa  # type: ignore[import-not-found, unused-ignore]
+        import pyarrow.parquet as pq  # type: ignore[import-not-found, unused-ignore]
+    except ImportError:
+        raise InputError(
+            "format",
+            "parquet",
+            "needs pyarrow, which is not installed",
+            "pip install pyarrow (or slaclock[arrow]), or write csv or json",
+        ) from None
+    columns: dict[str, Any] = {}
+    types: dict[str, Any] = {}
+    for name in RESULT_FIELDS:
+        values = [getattr(r, name) for r in rows]
+        if name in INSTANT_FIELDS:
+            types[name] = pa.timestamp("us", tz="UTC")
+        elif name in DURATION_FIELDS:
+            types[name] = pa.duration("us")
+        elif name == "earlier":
+            values = [_json_text(_earlier(v)) for v in values]
+            types[name] = pa.string()
+        elif name == "warnings":
+            values = [_json_text(_warnings(v)) for v in values]
+            types[name] = pa.string()
+        elif name == "cycle":
+            types[name] = pa.int64()
+        elif name == "used_share":
+            types[name] = pa.float64()
+        else:
+            values = [None if v is None else str(v) for v in values]
+            types[name] = pa.string()
+        columns[name] = values
+    schema = pa.schema(
+        [pa.field(n, types[n]) for n in RESULT_FIELDS],
+        metadata={"slaclock.result_schema_version": str(RESULT_SCHEMA_VERSION)},
+    )
+    table = pa.table(columns, schema=schema)
+    pq.write_table(table, os.fspath(path))
