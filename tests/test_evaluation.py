@@ -284,3 +284,40 @@ def test_ticket_clock_for_a_policy_book_selects_at_the_first_event() -> None:
     clock.feed(StatusChange(at(1, 9), status="new"))
     assert clock.policy is pol
     assert clock.events == (StatusChange(at(1, 9), status="new"),)
+
+
+def test_upgrade_at_the_stop_instant_past_the_new_target_is_breached() -> None:
+    # created Mon 07:00; P2 -> P1 and solved at 12:00; P1 (4h calendar time) as if always:
+    # due 11:00, before the change. SEMANTICS: stop 12:00 > due -> breached, at the change
+    t = Ticket(
+        "T",
+        "P2",
+        [
+            StatusChange(at(1, 7), status="new"),
+            SeverityChange(at(1, 12), severity="P1"),
+            StatusChange(at(1, 12), status="solved"),
+        ],
+    )
+    r = evaluate(t, policy(), now=at(1, 13)).result("resolution")
+    assert (r.severity, r.outcome, r.due, r.breached_at) == ("P1", "breached", at(1, 11), at(1, 12))
+    assert r.overdue_by == dt.timedelta(0)  # stopped at the instant it was breached
+
+
+def test_a_cycle_started_and_cancelled_at_one_instant_is_not_reported() -> None:
+    from slaclock.policies import Target as T
+
+    pol = Policy("p", ["P2"], STATUSES, [T("periodic_update", "P2", BusinessTime(H), UTC_CAL)])
+    t = Ticket(
+        "T",
+        "P2",
+        [
+            StatusChange(at(1, 9), status="new"),
+            AgentReply(at(1, 9, 30)),
+            StatusChange(at(1, 9, 30), status="solved"),  # the solving reply: one instant
+        ],
+    )
+    ev = evaluate(t, pol, now=at(1, 10))
+    # cycle 1 (09:00-09:30) stopped by the reply; cycle 2 started and cancelled at 09:30
+    assert [(r.cycle, r.status, r.outcome, r.used) for r in ev] == [
+        (1, "stopped", "met", 30 * dt.timedelta(minutes=1)),
+    ]

@@ -1436,7 +1436,7 @@ class TestSeverity:
             original_due=jan(9, 17),
         )
 
-    def test_upgrade_at_now_is_not_yet_breached(self) -> None:
+    def test_upgrade_at_now_past_the_new_target_is_breached_at_the_change(self) -> None:
         t = ticket(
             StatusChange(jan(8, 9), status="new"),
             SeverityChange(jan(8, 15), severity="P1"),
@@ -1446,10 +1446,13 @@ class TestSeverity:
         check(
             at_change,
             status="running",
-            outcome="pending",  # deadline max(13:00, 15:00) = now, not later than it
+            # SEMANTICS: now (15:00) is later than the re-measured due (13:00): breached,
+            # and breached_at is the change instant, here now itself
+            outcome="breached",
             due=jan(8, 13),
-            breached_at=None,
-            next_event_at=jan(8, 15),  # the deadline, at now
+            breached_at=jan(8, 15),
+            overdue_by=ZERO,
+            next_event_at=None,
         )
         after = only(evaluate(t, _SEV, now=jan(8, 15, 0, 0, 1)), "P1.resolution")
         check(after, outcome="breached", breached_at=jan(8, 15), overdue_by=US)

@@ -652,7 +652,7 @@ class TicketClock:
                 continue
             target = machine.target
             for k, cycle in enumerate(machine.cycles, 1):
-                if self._severity_at(cycle.end_index) != sev:
+                if self._severity_at(cycle.end_index) != sev or _empty(cycle):
                     continue
                 earlier = self._earlier(policy, metric, k, cycle)
                 rows[k] = self._row(policy, target, None, k, cycle, now, earlier)
@@ -685,7 +685,7 @@ class TicketClock:
             if m is not metric:
                 continue
             for k, cycle in enumerate(machine.cycles, 1):
-                if k not in rows:
+                if k not in rows and not _empty(cycle):
                     earlier = self._earlier(policy, metric, k, cycle)
                     rows[k] = self._row(policy, machine.target, None, k, cycle, now, earlier)
         return [rows[k] for k in sorted(rows)]
@@ -802,6 +802,12 @@ class TicketClock:
         return result, _Trace(cycle, cal, end, ended, target)
 
 
+def _empty(cycle: _Cycle) -> bool:
+    """A cycle that started and was cancelled by the ticket's stop at one instant (a reply
+    and a solve stamped together): it measured nothing and is not reported."""
+    return cycle.end_kind == "ticket_cancel" and cycle.end == cycle.start
+
+
 def _held(state: ClockState) -> ClockState:
     """Within a stint, a stopped status holds the clock (the stint ends at the ticket's stop)."""
     return _PAUSED if state is _STOPPED else state
@@ -897,8 +903,10 @@ def _clock(
     c.due_if_resumed = None
     if not ended and not running and used < c.goal:
         c.due_if_resumed = _due(cal, now, c.goal - used, [])
+    # SEMANTICS: breached iff the stop (or now) is later than due; after a severity
+    # change that made the new target already reached, breached_at is the change
+    c.breached = c.due is not None and end > c.due
     c.deadline = None if c.due is None else (c.due if shift is None else max(c.due, shift))
-    c.breached = c.deadline is not None and end > c.deadline
     # warnings
     reached: list[tuple[str, int]] = []
     future: list[int] = []
@@ -924,8 +932,8 @@ def _clock(
     c.warnings = reached
     c.next_event = None
     if open_running:
-        if c.deadline is not None and not c.breached and c.deadline >= now:
-            future.append(c.deadline)
+        if c.due is not None and not c.breached:
+            future.append(c.due)
         c.next_event = min(future) if future else None
     return c
 
