@@ -126,3 +126,12 @@ class TestMessagesAsANewUserMeetsThem:
     def test_non_datetime_instant(self) -> None:
         with pytest.raises(errors.NaiveDatetimeError, match="t: must be a timezone-aware datetime"):
             self.cal.is_open(dt.date(2024, 3, 1))  # type: ignore[arg-type]
+
+
+def test_a_huge_bad_value_is_cut_in_the_message() -> None:
+    from slaclock.errors import InputError as _InputError
+
+    text = str(_InputError("history", list(range(10_000)), "must be a list of events"))
+    assert text.startswith("history: must be a list of events (got [0, 1, 2,")
+    assert text.endswith(" characters))")
+    assert len(text) < 400

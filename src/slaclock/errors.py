@@ -46,6 +46,9 @@ __all__ = [
 ]
 
 
+_MAX_SHOWN = 300  # characters of a bad value's repr shown in a message
+
+
 class SlaClockError(Exception):
     """Base class of every error slaclock raises on purpose."""
 
@@ -79,7 +82,10 @@ class InputError(SlaClockError, ValueError):
         self.hint = hint
 
     def __str__(self) -> str:
-        text = f"{self.field}: {self.problem} (got {self.value!r})"
+        shown = repr(self.value)
+        if len(shown) > _MAX_SHOWN:  # a whole table or history passed by mistake
+            shown = f"{shown[: _MAX_SHOWN - 20]}... ({len(shown)} characters)"
+        text = f"{self.field}: {self.problem} (got {shown})"
         return f"{text}; {self.hint}" if self.hint else text
 
 
