@@ -141,6 +141,16 @@ _MIN_S: Final = MIN_US // SECOND_US + 86_400
 _MAX_S: Final = MAX_US // SECOND_US - 86_400 - 1
 
 
+def _utc_year(t_us: int) -> int:
+    return (dt.datetime.min + dt.timedelta(microseconds=t_us - MIN_US)).year
+
+
+def _year_start_us(year: int) -> int:
+    if year > 9999:
+        return MAX_US
+    return MIN_US + (dt.datetime(year, 1, 1) - dt.datetime.min) // dt.timedelta(microseconds=1)
+
+
 def _offset_s(tz: dt.tzinfo, second: int) -> int:
     # Offsets beyond the datetime range are read at its edge (years 1 and 9999).
     second = min(max(second, _MIN_S), _MAX_S)
@@ -167,13 +177,42 @@ class ZoneOffsets:
     def __init__(self, key: str) -> None:
         self.key = key
         self.tz = get_zone(key)
+        # year -> its pieces; filled on demand, each entry written once (readers need no lock)
+        self._years: dict[int, list[tuple[int, int, int]]] = {}
 
     def offset_us(self, t_us: int) -> int:
         """The UTC offset in force at instant ``t_us``."""
         return _offset_s(self.tz, t_us // SECOND_US) * SECOND_US
 
     def pieces(self, lo_us: int, hi_us: int) -> list[tuple[int, int, int]]:
-        """Pieces of constant offset covering ``[lo_us, hi_us)``."""
+        """Pieces of constant offset covering ``[lo_us, hi_us)``.
+
+        Each UTC year is sampled once and kept: calendars ask again and again
+        about the same few days (local dates, day starts and closes).
+        """
+        if lo_us < MIN_US or hi_us > MAX_US:  # past the datetime range: sample directly
+            return self._sample(lo_us, hi_us)
+        out: list[tuple[int, int, int]] = []
+        year = _utc_year(lo_us)
+        while True:
+            found = self._years.get(year)
+            if found is None:
+                y0, y1 = _year_start_us(year), _year_start_us(year + 1)
+                found = self._sample(y0, y1)
+                self._years[year] = found
+            for start, end, off in found:
+                a, b = max(start, lo_us), min(end, hi_us)
+                if a < b:
+                    if out and out[-1][2] == off and out[-1][1] == a:
+                        out[-1] = (out[-1][0], b, off)
+                    else:
+                        out.append((a, b, off))
+            if found[-1][1] >= hi_us:
+                return out
+            year += 1
+
+    def _sample(self, lo_us: int, hi_us: int) -> list[tuple[int, int, int]]:
+        """Pieces of ``[lo_us, hi_us)``: sample daily, bisect to the second at a change."""
         tz = self.tz
         step = self._STEP
         lo_s = lo_us // SECOND_US
