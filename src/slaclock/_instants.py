@@ -141,14 +141,19 @@ _MIN_S: Final = MIN_US // SECOND_US + 86_400
 _MAX_S: Final = MAX_US // SECOND_US - 86_400 - 1
 
 
+_DT_MIN: Final = dt.datetime.min.replace(tzinfo=dt.UTC)
+
+
 def _utc_year(t_us: int) -> int:
-    return (dt.datetime.min + dt.timedelta(microseconds=t_us - MIN_US)).year
+    return (_DT_MIN + dt.timedelta(microseconds=t_us - MIN_US)).year
 
 
 def _year_start_us(year: int) -> int:
     if year > 9999:
         return MAX_US
-    return MIN_US + (dt.datetime(year, 1, 1) - dt.datetime.min) // dt.timedelta(microseconds=1)
+    return MIN_US + (dt.datetime(year, 1, 1, tzinfo=dt.UTC) - _DT_MIN) // dt.timedelta(
+        microseconds=1
+    )
 
 
 def _offset_s(tz: dt.tzinfo, second: int) -> int:
