@@ -59,6 +59,7 @@ from slaclock.tickets import (
 
 if _typing.TYPE_CHECKING:
     from slaclock.evaluation import Evaluation, Result, TicketClock, evaluate
+    from slaclock.internal_targets import ChainCheck, check_internal_targets
     from slaclock.policies import (
         BeforeDueWarning,
         BusinessDays,
@@ -77,10 +78,15 @@ if _typing.TYPE_CHECKING:
         Target,
         Trigger,
     )
+    from slaclock.policy_files import example_policy, load_policy
 
 # The ticket clock is imported on first use: `import slaclock` stays as light
 # as the calendar clock (the policy and result value types cost as much again).
 _LAZY = {
+    "ChainCheck": "slaclock.internal_targets",
+    "check_internal_targets": "slaclock.internal_targets",
+    "example_policy": "slaclock.policy_files",
+    "load_policy": "slaclock.policy_files",
     "Evaluation": "slaclock.evaluation",
     "Result": "slaclock.evaluation",
     "TicketClock": "slaclock.evaluation",
@@ -137,6 +143,7 @@ __all__ = [
     "CalendarTime",
     "Cancel",
     "Chain",
+    "ChainCheck",
     "ClockState",
     "CombinedCalendar",
     "Condition",
@@ -185,7 +192,10 @@ __all__ = [
     "WeeklyCalendar",
     "WeeklyHours",
     "__version__",
+    "check_internal_targets",
     "evaluate",
+    "example_policy",
+    "load_policy",
 ]
 
 
