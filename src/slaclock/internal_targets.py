@@ -111,7 +111,7 @@ class ChainCheck:
 
     @property
     def name(self) -> str:
-        """The chain as text: ``"P2.resolution: tier1 -> tier2"``."""
+        """The chain as text, such as ``"P2.resolution: tier1 -> tier2"``."""
         return _chain_name(self.chain)
 
     def __str__(self) -> str:

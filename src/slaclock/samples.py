@@ -172,6 +172,8 @@ def parse_instant(text: str, field: str = "instant") -> dt.datetime:
     InputError
         For text that is not ISO 8601, or has no UTC offset (a wall time names no instant).
 
+    Examples
+    --------
     >>> parse_instant("2026-03-02T09:05:00-05:00")
     datetime.datetime(2026, 3, 2, 14, 5, tzinfo=datetime.timezone.utc)
     """

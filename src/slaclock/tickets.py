@@ -176,7 +176,8 @@ class Ticket:
     Raises
     ------
     NaiveDatetimeError
-        For an event instant without a zone (``history[3].at``).
+        For an event instant without a zone: raised when the event is built
+        (field ``at``), before the ticket sees it.
     UnorderedHistoryError
         For an event earlier than the one before it.
 
