@@ -20,7 +20,7 @@ columns of the batch path and the headers of result files.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import attrs
@@ -256,12 +256,10 @@ class _Machine:
         self.target = target
         self.map = states
         self.status = status
-        self.starts: tuple[Trigger, ...] = tuple(
-            t for t in target.starts if t.kind not in ("created", "reopen")
-        )
+        self.starts = _by_kind(t for t in target.starts if t.kind not in ("created", "reopen"))
         self.start_created = any(t.kind == "created" for t in target.starts)
         self.start_reopen = any(t.kind == "reopen" for t in target.starts)
-        self.stops = target.stops
+        self.stops = _by_kind(target.stops)
         self.multi = target.metric in (Metric.NEXT_REPLY, Metric.PERIODIC_UPDATE)
         self.reopen = target.reopen
         self.cycles: list[_Cycle] = []
@@ -295,14 +293,16 @@ class _Machine:
             self._start(t, index)
             started = True
         cycle = self.open
-        if cycle is not None and not started:
-            for trig in self.stops:
+        kind = event.kind
+        if cycle is not None and not started and kind in self.stops:
+            for trig in self.stops[kind]:
                 if trig.matches(event):
                     cycle.finish(t, index, "stop")
                     self.open = cycle = None
                     break
         state = self.map[self.status]
-        if type(event) is StatusChange:
+        if kind == "status":
+            assert isinstance(event, StatusChange)
             old = state
             self.status = event.status
             state = self.map[event.status]
@@ -315,14 +315,15 @@ class _Machine:
                     self.open = None
             elif old is _STOPPED and state is not _STOPPED:
                 self._reopened(t, index, state)
+        if started or kind not in self.starts:
+            return
         if state is _STOPPED:
-            if not started:
-                for trig in self.starts:
-                    if trig.matches(event):
-                        self.deferred = t
-                        break
-        elif not started and self._may_start():
-            for trig in self.starts:
+            for trig in self.starts[kind]:
+                if trig.matches(event):
+                    self.deferred = t
+                    break
+        elif self._may_start():
+            for trig in self.starts[kind]:
                 if trig.matches(event):
                     self._start(t, index)
                     break
@@ -802,6 +803,14 @@ class TicketClock:
         return result, _Trace(cycle, cal, end, ended, target)
 
 
+def _by_kind(triggers: Iterable[Trigger]) -> dict[str, tuple[Trigger, ...]]:
+    """Triggers grouped by the event kind they can match (``Event.kind``)."""
+    out: dict[str, list[Trigger]] = {}
+    for trig in triggers:
+        out.setdefault(trig.kind, []).append(trig)
+    return {kind: tuple(group) for kind, group in out.items()}
+
+
 def _empty(cycle: _Cycle) -> bool:
     """A cycle that started and was cancelled by the ticket's stop at one instant (a reply
     and a solve stamped together): it measured nothing and is not reported."""
@@ -891,8 +900,10 @@ def _clock(
         c.goal = goal.duration // _ONE_US
     pauses, last_nonzero = _pauses(cycle, end)
     c.last = last_nonzero if ended else cycle.states[-1][1]
-    total = cal._elapsed_us(s, end, [])
-    used = cal._elapsed_us(s, end, pauses) if pauses else total
+    tl = cal._cache.covering(s, end)
+    total = used = tl.elapsed(s, end)
+    for p0, p1 in pauses:  # within [s, end), sorted, merged
+        used -= tl.busy_before(p1) - tl.busy_before(p0)
     c.used = used
     c.paused_business = total - used
     c.paused_wall = sum(p1 - p0 for p0, p1 in pauses)
