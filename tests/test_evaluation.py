@@ -321,3 +321,33 @@ def test_a_cycle_started_and_cancelled_at_one_instant_is_not_reported() -> None:
     assert [(r.cycle, r.status, r.outcome, r.used) for r in ev] == [
         (1, "stopped", "met", 30 * dt.timedelta(minutes=1)),
     ]
+
+
+def test_stored_state_without_the_policy_round_trips() -> None:
+    pol = policy(internal_targets=[InternalTarget("tier1", BusinessTime(2 * H), UTC_CAL)])
+    history = [
+        StatusChange(at(1, 9), status="new"),
+        Assignment(at(1, 9), team="tier1"),
+        StatusChange(at(1, 11), status="pending"),
+        StatusChange(at(2, 10), status="open"),
+        SeverityChange(at(2, 12), severity="P1"),
+        StatusChange(at(2, 13), status="solved"),
+    ]
+    clock = TicketClock(pol, "T", "P2")
+    for event in history:
+        data = clock.dumps()
+        assert len(data) < 4000  # no calendars inside
+        clock = TicketClock.loads(data, pol)
+        clock.feed(event)
+    full = evaluate(Ticket("T", "P2", history), pol, now=at(3, 9))
+    assert TicketClock.loads(clock.dumps(), pol).evaluate(now=at(3, 9)) == full
+    # with a book, the selected policy is found again by name and version
+    book = PolicyBook([pol])
+    clock = TicketClock(book, "T", "P2")
+    clock.feed(history[0])
+    assert TicketClock.loads(clock.dumps(), book).policy is pol
+    other = Policy(
+        "other", ["P2"], STATUSES, [Target("resolution", "P2", BusinessTime(H), UTC_CAL)]
+    )
+    with pytest.raises(InputError, match="is not the policy the state was stored with"):
+        TicketClock.loads(TicketClock(pol, "T", "P2").dumps(), other)
