@@ -99,7 +99,8 @@ napoleon_use_rtype = False
 
 # The pages' examples are ``{doctest}`` blocks; the docstring examples pulled
 # in by autodoc run too, and expect the names their module defines, hence the
-# star imports (every public module has a static ``__all__``).
+# star imports (every public module has a static ``__all__``). The pages
+# themselves import what they use, so each reads on its own.
 doctest_global_setup = """
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -107,6 +108,13 @@ from zoneinfo import ZoneInfo
 import slaclock
 from slaclock import *
 from slaclock.errors import *
+from slaclock.policies import *
+from slaclock.policy_files import *
+from slaclock.evaluation import *
+from slaclock.reports import *
+from slaclock.internal_targets import *
+from slaclock.result_files import *
+from slaclock.samples import *
 """
 
 # -- intersphinx (offline) -------------------------------------------------------

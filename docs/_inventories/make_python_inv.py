@@ -162,6 +162,16 @@ _add("py:class", "library/functools.html#$", "functools.cached_property")
 _add("py:class", "library/enum.html#$", "enum.Enum", "enum.StrEnum", "enum.IntEnum")
 _add("py:class", "library/io.html#$", "io.TextIOBase")
 _add("py:class", "library/threading.html#$", "threading.Lock")
+_add("py:class", "library/random.html#$", "random.Random")
+_add("py:module", "library/importlib.resources.html#module-$", "importlib.resources")
+_add("py:module", "library/importlib.resources.abc.html#module-$", "importlib.resources.abc")
+_add("py:class", "library/importlib.resources.abc.html#$", "importlib.resources.abc.Traversable")
+_add("py:function", "library/importlib.resources.html#$", "importlib.resources.files")
+_add("py:module", "library/tomllib.html#module-$", "tomllib")
+_add("py:function", "library/tomllib.html#$", "tomllib.loads", "tomllib.load")
+_add("py:module", "library/pickle.html#module-$", "pickle")
+_add("py:function", "library/pickle.html#$", "pickle.dumps", "pickle.loads")
+_add("py:module", "library/fractions.html#module-$", "fractions")
 
 
 def render() -> bytes:
