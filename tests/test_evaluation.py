@@ -351,3 +351,31 @@ def test_stored_state_without_the_policy_round_trips() -> None:
     )
     with pytest.raises(InputError, match="is not the policy the state was stored with"):
         TicketClock.loads(TicketClock(pol, "T", "P2").dumps(), other)
+
+
+def test_a_cycle_is_never_measured_by_a_severity_it_never_had() -> None:
+    # P1 resolution starts a new cycle on reopen, P2 continues; the ticket is P2 by then
+    pol = Policy(
+        "p",
+        ["P1", "P2"],
+        {"open": "running", "solved": "stopped"},
+        [
+            Target("resolution", "P1", CalendarTime(4 * H), reopen="new_cycle"),
+            Target("resolution", "P2", CalendarTime(8 * H), reopen="continue"),
+        ],
+    )
+    t = Ticket(
+        "T",
+        "P1",
+        [
+            StatusChange(at(1, 9), status="open"),
+            SeverityChange(at(1, 9, 30), severity="P2"),
+            StatusChange(at(1, 10), status="solved"),
+            StatusChange(at(1, 11), status="open"),
+        ],
+    )
+    ev = evaluate(t, pol, now=at(1, 12))
+    # one P2 cycle, continued over the reopen: 09:00-10:00 and 11:00-12:00 running
+    assert [(r.target, r.cycle, r.status, r.used) for r in ev] == [
+        ("P2.resolution", 1, "running", 2 * H),
+    ]

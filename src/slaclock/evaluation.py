@@ -668,6 +668,14 @@ class TicketClock:
             sev = change.new
         return sev
 
+    def _severities_during(self, cycle: _Cycle) -> set[str]:
+        """The severities the ticket had while the cycle ran."""
+        found = {self._severity_at(cycle.start_index)}
+        for change in self._changes:
+            if cycle.start_index < change.index < cycle.end_index:
+                found.add(change.new)
+        return found
+
     def _last_change_before(self, index: int) -> int | None:
         at = None
         for change in self._changes:
@@ -716,9 +724,10 @@ class TicketClock:
             if m is not metric:
                 continue
             for k, cycle in enumerate(machine.cycles, 1):
-                if k not in rows and not _empty(cycle):
-                    earlier = self._earlier(policy, metric, k, cycle)
-                    rows[k] = self._row(policy, machine.target, None, k, cycle, now, earlier)
+                if k in rows or _empty(cycle) or _sev not in self._severities_during(cycle):
+                    continue
+                earlier = self._earlier(policy, metric, k, cycle)
+                rows[k] = self._row(policy, machine.target, None, k, cycle, now, earlier)
         return [rows[k] for k in sorted(rows)]
 
     def _earlier(
