@@ -184,6 +184,8 @@ class ZoneOffsets:
         self.tz = get_zone(key)
         # year -> its pieces; filled on demand, each entry written once (readers need no lock)
         self._years: dict[int, list[tuple[int, int, int]]] = {}
+        # local midnight (wall µs) -> its first instant: dates are asked about again and again
+        self._midnights: dict[int, int] = {}
 
     def offset_us(self, t_us: int) -> int:
         """The UTC offset in force at instant ``t_us``."""
@@ -252,11 +254,16 @@ class ZoneOffsets:
 
         For a wall time in a DST gap this is the transition instant.
         """
+        found = self._midnights.get(local_us)
+        if found is not None:
+            return found
         # pieces run in order and wall = t + off on each: the first piece that
         # reaches the wall time holds the answer
         for start, end, off in self.pieces(local_us - 2 * DAY_US, local_us + 2 * DAY_US):
             cand = max(start, local_us - off)
             if cand < end:
+                if local_us % DAY_US == 0:
+                    self._midnights[local_us] = cand
                 return cand
         raise AssertionError("offsets stay within a day, so some piece reaches the wall time")
 

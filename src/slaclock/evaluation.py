@@ -712,6 +712,8 @@ class TicketClock:
                 cut.finish(change.at, change.index, "cancel")
                 earlier = self._earlier(policy, metric, k, cut)
                 rows[k] = self._row(policy, old_target, None, k, cut, now, earlier)
+        if not self._changes:  # one severity: its machines claimed every cycle
+            return [rows[k] for k in sorted(rows)]
         # targets of one metric whose start, stop or reopen rules differ by severity can
         # cut cycles differently: a cycle no severity claimed is measured by the latest
         # severity of the ticket that has it (cycles are matched by number)
