@@ -597,7 +597,7 @@ class TicketClock:
         self._add_machines(new)
 
     def dumps(self) -> bytes:
-        """The stored state as bytes, without the policy (a few hundred bytes per ticket).
+        """The stored state as bytes, without the policy (about 2 kB for a typical ticket).
 
         A helpdesk keeps one per open ticket and restores it with
         :meth:`loads` and the same policy: the policy's compiled calendars
