@@ -590,8 +590,12 @@ class TicketClock:
         old = self._severity
         open_cycles: dict[tuple[Metric, int], _Cycle] = {}
         for (metric, sev), machine in self._machines.items():
-            if sev == old and machine.open is not None:
-                open_cycles[(metric, len(machine.cycles))] = machine.open.copy()
+            if sev != old or not machine.cycles:
+                continue
+            last = machine.cycles[-1]
+            # the open cycle, or one the ticket's stop ended that a reopen may continue
+            if last.end is None or last.end_kind in ("ticket_stop", "ticket_cancel"):
+                open_cycles[(metric, len(machine.cycles))] = last.copy()
         self._changes.append(_Change(index, t, old, new, open_cycles))
         self._severity = new
         self._add_machines(new)
@@ -703,7 +707,7 @@ class TicketClock:
             if old_target is None:
                 continue
             for (m, k), snap in change.open_cycles.items():
-                if m is not metric or k in rows:
+                if m is not metric or k in rows or snap.end is not None:
                     continue
                 ended = self._machines[(metric, change.old)].cycles[k - 1]
                 if self._severity_at(ended.end_index) == change.old:
@@ -743,11 +747,11 @@ class TicketClock:
                 continue
             snap = change.open_cycles.get((metric, k))
             target = policy.target(metric, change.old)
-            if snap is None or target is None:
+            if snap is None or target is None or _empty(snap):
                 continue
             cal = target.calendar_for(self.attributes)
             shift = self._last_change_before(change.index)
-            clock = _clock(cal, target, snap, change.at, ended=False, shift=shift)
+            clock = _clock(cal, target, snap, change.at, ended=snap.end is not None, shift=shift)
             out.append(
                 EarlierSeverity(
                     change.old,
@@ -767,7 +771,19 @@ class TicketClock:
             severity = self._severity_at(cycle.end_index)
             it = policy.internal_target(team, severity)
             if it is None:
-                continue
+                # the target stopped applying at a severity change during the stint:
+                # cancelled there, measured by the severity it had (as for external targets)
+                cut = None
+                for change in self._changes:
+                    if cycle.start_index < change.index < cycle.end_index:
+                        old = policy.internal_target(team, change.old)
+                        if old is not None and policy.internal_target(team, change.new) is None:
+                            it, cut = old, change
+                if it is None or cut is None:
+                    continue
+                labels = [(t, label) for t, label in labels if t <= cut.at]
+                cycle = cycle.copy()
+                cycle.finish(cut.at, cut.index, "cancel")
             states = policy.state_map(it)
             mapped = _Cycle(cycle.start, cycle.start_index, _held(states[labels[0][1]]))
             for t, label in labels[1:]:
