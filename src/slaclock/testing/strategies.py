@@ -26,7 +26,10 @@ Examples
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta, timezone
+from fractions import Fraction
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import MONTHLY, rrule, weekday
@@ -34,20 +37,54 @@ from hypothesis import strategies as st
 
 from slaclock.calendars import Calendar, CombinedCalendar, WeeklyCalendar
 from slaclock.hours import WeeklyHours
+from slaclock.policies import (
+    BeforeDueWarning,
+    BusinessDays,
+    BusinessTime,
+    CalendarChoice,
+    CalendarTime,
+    ClockState,
+    FractionWarning,
+    Goal,
+    InternalTarget,
+    Metric,
+    Policy,
+    Reopen,
+    Target,
+    WarningRule,
+)
 from slaclock.testing.reference import zone_transitions
+from slaclock.tickets import (
+    AgentReply,
+    Assignment,
+    Cancel,
+    CustomerReply,
+    Event,
+    SeverityChange,
+    StatusChange,
+    Ticket,
+    Update,
+)
 
 __all__ = [
     "HARD_ZONES",
     "MORE_ZONES",
+    "REGIONS",
+    "TEAMS",
+    "TICKET_STATUSES",
     "anchor_dates",
     "calendars",
     "combined_calendars",
     "durations",
+    "histories",
     "holiday_dates",
     "hours_texts",
     "instants",
     "overrides",
     "pauses",
+    "policies",
+    "ticket_cases",
+    "tickets",
     "weekly_hours",
     "zones",
 ]
@@ -613,3 +650,508 @@ def pauses(
         msg = f"length: must be positive (got {length!r})"
         raise ValueError(msg)
     return _pauses(start=start, length=length, max_size=max_size)
+
+
+# ---------------------------------------------------------------------------
+# Policies, histories, tickets
+
+#: The statuses of the policies that :func:`policies` draws, with their clock
+#: states (``"hold"`` is drawn running or paused). ``"new"`` is the initial
+#: status unless the policy names ``"open"``.
+TICKET_STATUSES = (
+    ("new", ClockState.RUNNING),
+    ("open", ClockState.RUNNING),
+    ("pending", ClockState.PAUSED),
+    ("hold", ClockState.PAUSED),
+    ("solved", ClockState.STOPPED),
+    ("closed", ClockState.STOPPED),
+)
+#: The teams of internal targets and assignments.
+TEAMS = ("tier1", "tier2", "vendor")
+#: Values of the ``region`` ticket attribute that calendar choices select on.
+REGIONS = ("us", "uk", "apac")
+
+_US = timedelta(microseconds=1)
+_FRACTIONS = (
+    Fraction(1, 2),
+    Fraction(3, 4),
+    Fraction(9, 10),
+    Fraction(1, 3),
+    Fraction(999, 1000),
+)
+_OFFSETS = (
+    timedelta(hours=1),
+    timedelta(minutes=15),
+    timedelta(minutes=30),
+    timedelta(hours=4),
+    timedelta(microseconds=1),
+    timedelta(hours=1, microseconds=1),
+)
+#: Start and stop events per metric; ``()`` keeps the metric's defaults (the shrink target).
+_STARTS: dict[Metric, tuple[tuple[str, ...], ...]] = {
+    Metric.FIRST_RESPONSE: ((), ("assignment",), ("status:open",), ("created", "reopen")),
+    Metric.RESOLUTION: ((), ("assignment:tier1",), ("status:open",), ("created", "reopen")),
+    Metric.NEXT_REPLY: ((), ("customer_reply", "reopen"), ("customer_reply", "status:pending")),
+    Metric.PERIODIC_UPDATE: (
+        (),
+        ("created", "update"),
+        ("created", "agent_reply:public", "update", "reopen"),
+    ),
+}
+_STOPS: dict[Metric, tuple[tuple[str, ...], ...]] = {
+    Metric.FIRST_RESPONSE: ((), ("agent_reply:public",), ("agent_reply", "update")),
+    Metric.RESOLUTION: ((), ("status:solved",), ("update",)),
+    Metric.NEXT_REPLY: ((), ("agent_reply:public",), ("agent_reply", "update")),
+    Metric.PERIODIC_UPDATE: ((), ("update",), ("agent_reply:public", "update")),
+}
+_STEPS = (
+    timedelta(microseconds=1),
+    timedelta(seconds=1),
+    timedelta(minutes=1),
+    timedelta(minutes=15),
+    timedelta(hours=1),
+    timedelta(hours=4),
+    timedelta(days=1),
+)
+#: Event kinds of :func:`histories`, weighted by repetition (a cancel is rare).
+_EVENT_KINDS = (
+    ("status",) * 8
+    + ("agent_reply",) * 4
+    + ("customer_reply",) * 4
+    + ("update",) * 2
+    + ("assignment",) * 3
+    + ("severity",) * 2
+)
+
+#: :func:`calendars` under another name, for functions with a ``calendars`` option.
+_calendar_strategy = calendars
+
+
+def _weekly_open(cal: Calendar) -> timedelta:
+    """Open time of one week of the (first) weekly hours, holidays and overrides aside."""
+    leaf = _leaves(cal)[0]
+    return sum(
+        (timedelta(microseconds=s.end_us - s.start_us) for day in leaf.hours.days for s in day),
+        timedelta(0),
+    )
+
+
+@st.composite
+def _goals(draw: st.DrawFn, *, cal: Calendar, max_goal: timedelta) -> Goal:
+    kind = draw(st.sampled_from(("business", "business", "calendar", "days")))
+    if kind == "days":
+        return BusinessDays(draw(st.integers(1, 3)))
+    if kind == "calendar":
+        return CalendarTime(draw(durations(min_value=_US, max_value=2 * max_goal)))
+    # Small against the calendar's open time, so that dues fall near the history.
+    cap = max(min(max_goal, _weekly_open(cal) / 2), _US)
+    return BusinessTime(draw(durations(min_value=_US, max_value=cap)))
+
+
+def _warning_rules() -> st.SearchStrategy[list[WarningRule]]:
+    rule: st.SearchStrategy[WarningRule] = st.one_of(
+        st.sampled_from(_FRACTIONS).map(FractionWarning),
+        st.sampled_from(_OFFSETS).map(BeforeDueWarning),
+    )
+    return st.lists(rule, max_size=3, unique=True)
+
+
+@st.composite
+def _overlay(draw: st.DrawFn, *, hold_stops: bool) -> dict[str, ClockState]:
+    """A target's own status mapping: running and paused swapped, maybe "hold" stopping."""
+    out: dict[str, ClockState] = {}
+    for name in ("open", "pending", "hold"):
+        if draw(st.integers(0, 3)) == 3:
+            out[name] = draw(st.sampled_from((ClockState.RUNNING, ClockState.PAUSED)))
+    if hold_stops:
+        out["hold"] = ClockState.STOPPED
+    return out
+
+
+@st.composite
+def _shapes(draw: st.DrawFn, *, metric: Metric) -> dict[str, Any]:
+    """What decides a target's cycles: start and stop events, reopen mode, stopped statuses."""
+    return {
+        "start_on": draw(st.sampled_from(((),) * 2 + _STARTS[metric][1:])),
+        "stop_on": draw(st.sampled_from(((),) * 2 + _STOPS[metric][1:])),
+        "reopen": draw(st.sampled_from((Reopen.CONTINUE, Reopen.NEW_CYCLE))),
+        "hold_stops": draw(st.integers(0, 5)) == 5,
+    }
+
+
+@st.composite
+def _target_calendar(
+    draw: st.DrawFn, *, pool: Sequence[Calendar]
+) -> tuple[Calendar | CalendarChoice, Calendar]:
+    """A calendar of the pool, or a choice by region; also the calendar goals are sized on."""
+    first = draw(st.sampled_from(pool))
+    if draw(st.integers(0, 4)) == 4:
+        uk, default = draw(st.sampled_from(pool)), draw(st.sampled_from(pool))
+        return CalendarChoice("region", {"us": first, "uk": uk}, default=default), first
+    return first, first
+
+
+@st.composite
+def _policies(
+    draw: st.DrawFn,
+    *,
+    calendars: st.SearchStrategy[Calendar],
+    severities: tuple[str, ...],
+    metrics: tuple[Metric, ...],
+    max_goal: timedelta,
+    max_calendars: int,
+    internal: bool,
+    uniform_cycles: bool,
+) -> Policy:
+    pool = draw(st.lists(calendars, min_size=1, max_size=max_calendars))
+    statuses = dict(TICKET_STATUSES)
+    statuses["hold"] = draw(st.sampled_from((ClockState.PAUSED, ClockState.RUNNING)))
+    initial: str | None = draw(st.sampled_from((None, None, "open")))
+    targets = []
+    for metric in metrics:
+        shape = draw(_shapes(metric=metric))
+        for severity in severities:
+            if draw(st.integers(0, 3)) == 3:
+                continue
+            if not uniform_cycles:
+                shape = draw(_shapes(metric=metric))
+            calendar, sized_on = draw(_target_calendar(pool=pool))
+            goal = draw(_goals(cal=sized_on, max_goal=max_goal))
+            targets.append(
+                Target(
+                    metric,
+                    severity,
+                    goal,
+                    None if isinstance(goal, CalendarTime) else calendar,
+                    statuses=draw(_overlay(hold_stops=shape["hold_stops"])) or None,
+                    start_on=shape["start_on"],
+                    stop_on=shape["stop_on"],
+                    warnings=draw(_warning_rules()),
+                    reopen=shape["reopen"],
+                    required=draw(st.sampled_from((None, "90%", "100%"))),
+                )
+            )
+    if not targets:
+        cal = pool[0]
+        targets.append(
+            Target(Metric.RESOLUTION, severities[0], draw(_goals(cal=cal, max_goal=max_goal)), cal)
+        )
+    internal_targets = []
+    if internal:
+        for team in TEAMS:
+            options: tuple[str | None, ...] = (None, *severities)
+            for only in options:
+                chance = 2 if only is None else 7
+                if draw(st.integers(0, chance)) != chance:
+                    continue
+                cal = draw(st.sampled_from(pool))
+                goal = draw(_goals(cal=cal, max_goal=max_goal))
+                internal_targets.append(
+                    InternalTarget(
+                        team,
+                        goal,
+                        None if isinstance(goal, CalendarTime) else cal,
+                        severity=only,
+                        statuses=draw(_overlay(hold_stops=False)) or None,
+                        warnings=draw(_warning_rules()),
+                    )
+                )
+    return Policy(
+        "support",
+        severities=severities,
+        statuses=statuses,
+        targets=targets,
+        internal_targets=internal_targets,
+        initial_status=initial,
+    )
+
+
+def policies(
+    *,
+    calendars: st.SearchStrategy[Calendar] | None = None,
+    around: date | None = None,
+    severities: Sequence[str] = ("P1", "P2", "P3"),
+    metrics: Sequence[Metric | str] = tuple(Metric),
+    max_goal: timedelta = timedelta(hours=16),
+    max_calendars: int = 3,
+    internal: bool = True,
+    uniform_cycles: bool = True,
+) -> st.SearchStrategy[Policy]:
+    """Policies with random targets over the hard calendars.
+
+    The statuses are :data:`TICKET_STATUSES` (``"hold"`` running or paused;
+    the initial status ``"new"`` or ``"open"``). Each metric has a target for
+    about three severities in four (so severity changes meet severities
+    without one): a goal of business time (at most ``max_goal`` and at most
+    half the calendar's weekly open time, so dues fall near the history),
+    calendar time (at most ``2 * max_goal``) or 1-3 business days; up to
+    three warnings (fractions such as 50%, 1/3 and 99.9%, offsets such as 1h
+    or 1 microsecond before due); a status overlay (running and paused
+    swapped, sometimes ``"hold"`` stopping the clock); sometimes custom start
+    and stop events (``assignment``, ``status:open``, ``reopen``,
+    ``agent_reply:public``, ...); a reopen mode; and one of 1 to
+    ``max_calendars`` calendars drawn from ``calendars``, or now and then a
+    :class:`~slaclock.policies.CalendarChoice` on the ``region`` attribute
+    (always with a default). With ``internal``, teams of :data:`TEAMS` get
+    internal targets, now and then one for a single severity.
+
+    With ``uniform_cycles`` (the default), the targets of one metric share
+    their start and stop events, reopen mode and stopped statuses, so the
+    replays of all severities have the same cycles; ``False`` draws them per
+    target.
+
+    Shrinks to a policy with one calendar (the shrink target of ``calendars``,
+    by default ``Calendar.weekly("UTC", "Mon-Fri 09:00-17:00")``) and targets
+    of 15 minutes of business time for every metric and severity, with the
+    metric's default events, reopen continue, no warnings and no internal
+    targets.
+
+    Parameters
+    ----------
+    calendars
+        The calendars targets measure on (default :func:`calendars` with
+        ``around``, sometimes 24/7).
+    around
+        The anchor date for the default calendars' holidays and overrides.
+    severities
+        The policy's severity labels, most severe first.
+    metrics
+        The metrics that get targets.
+    """
+    _check_positive("max_calendars", max_calendars)
+    if max_goal <= timedelta(0):
+        msg = f"max_goal: must be positive (got {max_goal!r})"
+        raise ValueError(msg)
+    labels = tuple(severities)
+    if not labels or len(set(labels)) != len(labels):
+        msg = f"severities: must be distinct labels, at least one (got {severities!r})"
+        raise ValueError(msg)
+    wanted = tuple(m if isinstance(m, Metric) else Metric(m) for m in metrics)
+    if not wanted:
+        msg = "metrics: must name at least one metric (got ())"
+        raise ValueError(msg)
+    cals = (
+        _calendar_strategy(around=around, always_open=True, within_days=4)
+        if calendars is None
+        else calendars
+    )
+    return _policies(
+        calendars=cals,
+        severities=labels,
+        metrics=wanted,
+        max_goal=max_goal,
+        max_calendars=max_calendars,
+        internal=internal,
+        uniform_cycles=uniform_cycles,
+    )
+
+
+def _policy_calendars(policy: Policy) -> list[Calendar]:
+    """Every calendar a policy names (calendar-time targets have none)."""
+    out: list[Calendar] = []
+    targets: list[Target | InternalTarget] = [*policy.targets, *policy.internal_targets]
+    for target in targets:
+        cal = target.calendar
+        if isinstance(cal, CalendarChoice):
+            out.extend(c for _, c in cal.calendars)
+            if cal.default is not None:
+                out.append(cal.default)
+        elif cal is not None:
+            out.append(cal)
+    return out
+
+
+@st.composite
+def _event(
+    draw: st.DrawFn, *, at: datetime, kind: str, policy: Policy, teams: Sequence[str]
+) -> Event:
+    if kind == "status":
+        return StatusChange(at, status=draw(st.sampled_from(list(policy.statuses))))
+    if kind == "agent_reply":
+        return AgentReply(at, public=draw(st.sampled_from((True, True, False))))
+    if kind == "customer_reply":
+        return CustomerReply(at)
+    if kind == "update":
+        return Update(at)
+    if kind == "assignment":
+        return Assignment(at, team=draw(st.sampled_from(teams)))
+    if kind == "severity":
+        return SeverityChange(at, severity=draw(st.sampled_from(policy.severities)))
+    return Cancel(at, reason="merged")
+
+
+@st.composite
+def _histories(
+    draw: st.DrawFn,
+    *,
+    policy: Policy,
+    start: st.SearchStrategy[datetime] | None,
+    max_events: int,
+    within_days: int,
+    teams: tuple[str, ...],
+) -> list[Event]:
+    pool = _policy_calendars(policy)
+    cal = draw(st.sampled_from(pool)) if pool else None
+    first = draw(instants(cal=cal, within_days=within_days) if start is None else start)
+    first = first.astimezone(UTC)
+    # Later instants: edges and transitions in the days after the creation, steps from
+    # earlier instants, or exactly an earlier instant (same-instant events).
+    later = instants(
+        cal=cal, around=first.date() + timedelta(days=within_days), within_days=within_days
+    )
+    times = [first]
+    for _ in range(draw(st.integers(0, max_events - 1))):
+        how = draw(st.sampled_from(("same", "step", "edge", "edge")))
+        if how == "same":
+            times.append(draw(st.sampled_from(times)))
+        elif how == "step":
+            times.append(draw(st.sampled_from(times)) + draw(st.sampled_from(_STEPS)))
+        else:
+            times.append(max(first, draw(later).astimezone(UTC)))
+    times.sort()
+    kinds = st.sampled_from(_EVENT_KINDS)
+    first_kind = draw(st.sampled_from(("status", "status", "customer_reply", "assignment")))
+    events = [draw(_event(at=first, kind=first_kind, policy=policy, teams=teams))]
+    for at in times[1:]:
+        kind = "cancel" if draw(st.integers(0, 59)) == 59 else draw(kinds)
+        events.append(draw(_event(at=at, kind=kind, policy=policy, teams=teams)))
+    return events
+
+
+def histories(
+    policy: Policy,
+    *,
+    start: datetime | st.SearchStrategy[datetime] | None = None,
+    max_events: int = 12,
+    within_days: int = 4,
+    teams: Sequence[str] = TEAMS,
+) -> st.SearchStrategy[list[Event]]:
+    """Ticket histories in the vocabulary of ``policy``, in time order.
+
+    The first event (at ``start``, by default an :func:`instants` draw on one
+    of the policy's calendars) is mostly a status change, sometimes a
+    customer reply or an assignment. Up to ``max_events - 1`` more follow:
+    status changes to any of the policy's statuses (so stops, reopens and
+    same-instant ``[solved, open]`` pairs), public and private agent replies,
+    customer replies (consecutive ones too), updates, assignments to
+    ``teams``, severity changes to any of the policy's severities, and now
+    and then a cancel (events after it stay in the history). Their instants
+    are span edges and offset transitions in the ``2 * within_days + 1``
+    days from the creation (:func:`instants`), steps of one microsecond to
+    one day after an earlier instant, or exactly an earlier instant.
+
+    Shrinks to a single status change at ``start``.
+    """
+    _check_positive("max_events", max_events)
+    _check_positive("within_days", within_days)
+    if not teams:
+        msg = "teams: must name at least one team (got ())"
+        raise ValueError(msg)
+    if isinstance(start, datetime):
+        if start.tzinfo is None:
+            msg = f"start: must be an aware datetime (got {start!r})"
+            raise ValueError(msg)
+        start = st.just(start)
+    return _histories(
+        policy=policy,
+        start=start,
+        max_events=max_events,
+        within_days=within_days,
+        teams=tuple(teams),
+    )
+
+
+@st.composite
+def _tickets(draw: st.DrawFn, *, policy: Policy, events: st.SearchStrategy[list[Event]]) -> Ticket:
+    ids: tuple[str | int, ...] = ("T-1", 4711, "INC-0042")
+    ident = draw(st.sampled_from(ids))
+    severity = draw(st.sampled_from(policy.severities))
+    attributes = {"region": draw(st.sampled_from(REGIONS)), "tier": "gold"}
+    return Ticket(ident, severity, draw(events), attributes=attributes)
+
+
+def tickets(
+    policy: Policy,
+    *,
+    start: datetime | st.SearchStrategy[datetime] | None = None,
+    max_events: int = 12,
+    within_days: int = 4,
+) -> st.SearchStrategy[Ticket]:
+    """Tickets of ``policy``: a severity of the policy, a ``region`` of :data:`REGIONS`
+    and a history from :func:`histories`.
+
+    Shrinks to ``Ticket("T-1", <first severity>, [StatusChange(start, ...)],
+    attributes={"region": "us", "tier": "gold"})``.
+    """
+    events = histories(policy, start=start, max_events=max_events, within_days=within_days)
+    return _tickets(policy=policy, events=events)
+
+
+@st.composite
+def _ticket_cases(
+    draw: st.DrawFn,
+    *,
+    severities: tuple[str, ...],
+    max_events: int,
+    within_days: int,
+    internal: bool,
+    uniform_cycles: bool,
+) -> tuple[Ticket, Policy, datetime]:
+    zone = draw(zones())
+    anchor = draw(anchor_dates(zone=zone, transition_share=75))
+    cals = _calendar_strategy(
+        zone=st.one_of(st.just(zone), zones()),
+        around=anchor,
+        always_open=True,
+        within_days=within_days,
+    )
+    policy = draw(
+        policies(
+            calendars=cals,
+            severities=severities,
+            internal=internal,
+            uniform_cycles=uniform_cycles,
+        )
+    )
+    pool = _policy_calendars(policy)
+    cal = draw(st.sampled_from(pool)) if pool else None
+    start = instants(cal=cal, zone=zone, around=anchor, within_days=within_days)
+    ticket = draw(tickets(policy, start=start, max_events=max_events, within_days=within_days))
+    last = ticket.history[-1].at
+    how = draw(st.sampled_from(("last", "step", "edge")))
+    if how == "last":
+        return ticket, policy, last
+    if how == "step":
+        return ticket, policy, last + draw(durations(max_value=timedelta(days=3)))
+    edge = draw(instants(cal=cal, zone=zone, around=last.date(), within_days=2))
+    return ticket, policy, max(last, edge.astimezone(UTC))
+
+
+def ticket_cases(
+    *,
+    severities: Sequence[str] = ("P1", "P2", "P3"),
+    max_events: int = 12,
+    within_days: int = 3,
+    internal: bool = True,
+    uniform_cycles: bool = True,
+) -> st.SearchStrategy[tuple[Ticket, Policy, datetime]]:
+    """``(ticket, policy, now)`` built around one anchor date, ``now`` at or after the last event.
+
+    A zone and an anchor date (often one of its DST transitions) come first;
+    the policy's calendars (:func:`policies`) put their holidays and
+    overrides within ``within_days`` of it, and the ticket (:func:`tickets`)
+    starts near it. ``now`` is the last event's instant (a third of the
+    time), a step after it, or a span edge or transition after it.
+
+    Shrinks to a one-event ticket of a policy on
+    ``Calendar.weekly("UTC", "Mon-Fri 09:00-17:00")``, evaluated at that event.
+    """
+    _check_positive("max_events", max_events)
+    _check_positive("within_days", within_days)
+    return _ticket_cases(
+        severities=tuple(severities),
+        max_events=max_events,
+        within_days=within_days,
+        internal=internal,
+        uniform_cycles=uniform_cycles,
+    )
