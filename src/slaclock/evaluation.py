@@ -699,21 +699,28 @@ class TicketClock:
                     continue
                 earlier = self._earlier(policy, metric, k, cycle)
                 rows[k] = self._row(policy, target, None, k, cycle, now, earlier)
-        # cycles whose severity at their end has no target: cancelled at the change
-        for change in self._changes:
+        # cycles whose severity at their end has no target: measured by the last severity
+        # that had one, cancelled at the change away from it (as they were then, if the
+        # ticket's stop had already ended them)
+        claimed = set(rows)
+        for change in reversed(self._changes):
             if policy.target(metric, change.new) is not None:
                 continue
             old_target = policy.target(metric, change.old)
             if old_target is None:
                 continue
             for (m, k), snap in change.open_cycles.items():
-                if m is not metric or k in rows or snap.end is not None:
+                if m is not metric or k in claimed:
                     continue
                 ended = self._machines[(metric, change.old)].cycles[k - 1]
                 if self._severity_at(ended.end_index) == change.old:
                     continue
+                claimed.add(k)
                 cut = snap.copy()
-                cut.finish(change.at, change.index, "cancel")
+                if cut.end is None:
+                    cut.finish(change.at, change.index, "cancel")
+                if _empty(cut):
+                    continue
                 earlier = self._earlier(policy, metric, k, cut)
                 rows[k] = self._row(policy, old_target, None, k, cut, now, earlier)
         if not self._changes:  # one severity: its machines claimed every cycle
@@ -730,8 +737,9 @@ class TicketClock:
             if m is not metric:
                 continue
             for k, cycle in enumerate(machine.cycles, 1):
-                if k in rows or _empty(cycle) or _sev not in self._severities_during(cycle):
+                if k in claimed or _empty(cycle) or _sev not in self._severities_during(cycle):
                     continue
+                claimed.add(k)
                 earlier = self._earlier(policy, metric, k, cycle)
                 rows[k] = self._row(policy, machine.target, None, k, cycle, now, earlier)
         return [rows[k] for k in sorted(rows)]
