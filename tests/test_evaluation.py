@@ -379,3 +379,33 @@ def test_a_cycle_is_never_measured_by_a_severity_it_never_had() -> None:
     assert [(r.target, r.cycle, r.status, r.used) for r in ev] == [
         ("P2.resolution", 1, "running", 2 * H),
     ]
+
+
+def test_targets_of_one_metric_share_their_start_and_stop_events() -> None:
+    with pytest.raises(
+        InputError,
+        match=r"targets\[1\].*P1.first_response starts on \[created\] and stops on \[agent_reply:public\]",
+    ):
+        Policy(
+            "p",
+            ["P1", "P2"],
+            STATUSES,
+            [
+                Target(
+                    "first_response", "P1", BusinessTime(H), UTC_CAL, stop_on=["agent_reply:public"]
+                ),
+                Target("first_response", "P2", BusinessTime(H), UTC_CAL),
+            ],
+        )
+    # reopen modes, statuses and goals may differ
+    Policy(
+        "p",
+        ["P1", "P2"],
+        STATUSES,
+        [
+            Target("resolution", "P1", BusinessTime(H), UTC_CAL, reopen="new_cycle"),
+            Target(
+                "resolution", "P2", BusinessTime(2 * H), UTC_CAL, statuses={"pending": "running"}
+            ),
+        ],
+    )

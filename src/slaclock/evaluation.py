@@ -590,12 +590,11 @@ class TicketClock:
         old = self._severity
         open_cycles: dict[tuple[Metric, int], _Cycle] = {}
         for (metric, sev), machine in self._machines.items():
-            if sev != old or not machine.cycles:
+            if sev != old:
                 continue
-            last = machine.cycles[-1]
-            # the open cycle, or one the ticket's stop ended that a reopen may continue
-            if last.end is None or last.end_kind in ("ticket_stop", "ticket_cancel"):
-                open_cycles[(metric, len(machine.cycles))] = last.copy()
+            # every cycle as it stands: the old severity's dues are read from them
+            for k, cycle in enumerate(machine.cycles, 1):
+                open_cycles[(metric, k)] = cycle.copy()
         self._changes.append(_Change(index, t, old, new, open_cycles))
         self._severity = new
         self._add_machines(new)
@@ -751,11 +750,16 @@ class TicketClock:
         for change in self._changes:
             if change.index >= cycle.end_index:
                 break
-            if change.index <= cycle.start_index:
+            if change.index < cycle.start_index:
                 continue
             snap = change.open_cycles.get((metric, k))
             target = policy.target(metric, change.old)
             if snap is None or target is None or _empty(snap):
+                continue
+            # only if the change falls in the old severity's own cycle of that number
+            # (over the whole history: a cycle it had ended for good is another cycle)
+            theirs = self._machines[(metric, change.old)].cycles[k - 1]
+            if not theirs.start_index <= change.index < theirs.end_index:
                 continue
             cal = target.calendar_for(self.attributes)
             shift = self._last_change_before(change.index)

@@ -879,6 +879,7 @@ class Policy:
         if known[self.initial] is ClockState.STOPPED:
             raise InputError("initial_status", self.initial, "must not be a stopped status")
         seen: set[tuple[Metric, str]] = set()
+        events: dict[Metric, tuple[int, Target]] = {}
         for i, target in enumerate(self.targets):
             if not isinstance(target, Target):
                 raise InputError(f"targets[{i}]", target, "must be a Target")
@@ -889,6 +890,19 @@ class Policy:
                     f"targets[{i}]", target.name, "repeats a metric and severity already given"
                 )
             seen.add(key)
+            # a severity change re-measures the ticket "as if it had always had that
+            # severity": the cycles of one metric must be cut by the same events
+            first = events.setdefault(target.metric, (i, target))
+            if (first[1].starts, first[1].stops) != (target.starts, target.stops):
+                raise InputError(
+                    f"targets[{i}]",
+                    target.name,
+                    f"starts on {_events(target.starts)} and stops on {_events(target.stops)}, "
+                    f"but {first[1].name} starts on {_events(first[1].starts)} and stops on "
+                    f"{_events(first[1].stops)}",
+                    "the targets of one metric share their start and stop events "
+                    "(goals, calendars, statuses, warnings and reopen may differ)",
+                )
         teams: set[tuple[str, str | None]] = set()
         for i, it in enumerate(self.internal_targets):
             if not isinstance(it, InternalTarget):
@@ -984,6 +998,10 @@ class Policy:
     def check_ticket(self, ticket: Ticket, *, now: dt.datetime) -> None:
         """Check a ticket against ``now`` and this policy's statuses and severities."""
         ticket.check(now=now, statuses=self.statuses, severities=self.severities)
+
+
+def _events(triggers: Iterable[Trigger]) -> str:
+    return "[" + ", ".join(str(t) for t in triggers) + "]"
 
 
 def _names(names: Iterable[str]) -> str:

@@ -51,8 +51,6 @@ loads the bundled example that the demo and the documentation use.
     business_time = "16h"
     calendar = "uk"
     statuses = { pending_customer = "running" }
-    start_on = ["assignment"]
-    stop_on = ["status:solved"]
     warnings = ["75%"]
     reopen = "new_cycle"
     required = "95%"
@@ -138,7 +136,8 @@ attribute (``calendars`` maps attribute values to calendar names;
 ``start_on`` and ``stop_on`` list events in place of the metric's defaults
 (``"created"``, ``"status:open"``, ``"agent_reply"``,
 ``"agent_reply:public"``, ``"customer_reply"``, ``"update"``,
-``"assignment:tier2"``, ``"reopen"``). ``warnings`` are fractions
+``"assignment:tier2"``, ``"reopen"``); the targets of one metric share
+them across severities. ``warnings`` are fractions
 (``"75%"``, ``"0.9"``) or offsets (``"1h before due"``). ``reopen`` is
 ``"continue"`` or ``"new_cycle"``. ``required`` is the share of tickets that
 must meet the target (``"95%"`` or ``0.95``).

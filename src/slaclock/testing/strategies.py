@@ -814,7 +814,10 @@ def _policies(
             if draw(st.integers(0, 3)) == 3:
                 continue
             if not uniform_cycles:
-                shape = draw(_shapes(metric=metric))
+                # start and stop events are the metric's (Policy requires it); the
+                # reopen mode and the stopped statuses may differ by severity
+                drawn = draw(_shapes(metric=metric))
+                shape = {**shape, "reopen": drawn["reopen"], "hold_stops": drawn["hold_stops"]}
             calendar, sized_on = draw(_target_calendar(pool=pool))
             goal = draw(_goals(cal=sized_on, max_goal=max_goal))
             targets.append(
@@ -841,7 +844,7 @@ def _policies(
         for team in TEAMS:
             options: tuple[str | None, ...] = (None, *severities)
             for only in options:
-                chance = 2 if only is None else 7
+                chance = 1 if only is None else 7
                 if draw(st.integers(0, chance)) != chance:
                     continue
                 cal = draw(st.sampled_from(pool))
@@ -895,10 +898,11 @@ def policies(
     (always with a default). With ``internal``, teams of :data:`TEAMS` get
     internal targets, now and then one for a single severity.
 
-    With ``uniform_cycles`` (the default), the targets of one metric share
-    their start and stop events, reopen mode and stopped statuses, so the
-    replays of all severities have the same cycles; ``False`` draws them per
-    target.
+    The targets of one metric share their start and stop events (a
+    :class:`~slaclock.policies.Policy` requires it). With ``uniform_cycles``
+    (the default) they also share their reopen mode and stopped statuses, so
+    the replays of all severities have the same cycles; ``False`` draws those
+    per target.
 
     Shrinks to a policy with one calendar (the shrink target of ``calendars``,
     by default ``Calendar.weekly("UTC", "Mon-Fri 09:00-17:00")``) and targets

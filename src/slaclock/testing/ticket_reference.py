@@ -88,10 +88,11 @@ Severity (SEMANTICS "Ordering and changes"):
   away from it if it was open then (SEMANTICS "Cancel": a condition the
   policy names no longer holds). A cycle that started after that change is
   not reported.
-- Cycles are matched across severities by number. A cycle number that no
-  severity claims this way (the targets of one metric cut cycles
-  differently) is measured by the latest severity the ticket had while that
-  severity's cycle of that number ran.
+- Cycles are matched across severities by number: one row per cycle number.
+  When the targets of one metric cut cycles differently, two severities may
+  claim a number (the claim whose cycle ended last wins), or none (then the
+  latest severity the ticket had while its cycle of that number ran
+  measures it).
 - Only a change that changes the target (a different severity with a
   different target) counts as a change; for an internal target without a
   severity, severity changes change nothing.
@@ -99,12 +100,13 @@ Severity (SEMANTICS "Ordering and changes"):
   instant of the last change applied before the cycle's end if that is
   later ("If the new target was already reached before the change,
   breached_at is the change instant").
-- ``earlier`` (external targets only): for each change during the cycle
-  (after its start, before its end, even while the ticket was stopped)
-  away from a severity with a target, that severity's replay of the history
-  cut just before the change, evaluated at the change instant, gives the
-  cycle of the same number: its due and whether it was breached then (no
-  entry if there is no such cycle, or it is not reported). ``original_due``
+- ``earlier`` (external targets only): for each change away from a severity
+  with a target made during the cycle (after its start, before its end,
+  even while the ticket was stopped), as that severity's own replay cuts the
+  cycle of that number: that severity's replay of the history cut just
+  before the change, evaluated at the change instant, gives the cycle's due
+  and whether it was breached then (no entry if that cycle is not
+  reported there). ``original_due``
   is the first one's due (the cycle's own due without changes).
 
 The numbers of a cycle ``[s, end)``, ``end`` = its stop or ``now``
@@ -517,7 +519,7 @@ class _Replay:
 
     def reported(self, family: _Family) -> list[_Reported]:
         """Every reported cycle of the family, in order (see "Severity" above)."""
-        out: list[_Reported] = []
+        claims: list[tuple[int, _Reported]] = []  # (where the machine's cycle ended, claim)
         changes = self.changes(family)
         machines: list[tuple[str, AnyTarget, list[_Cycle]]] = []
         for severity in self.policy.severities:
@@ -530,7 +532,7 @@ class _Replay:
                 at_end = self.severity_after[end_pos]
                 if family.lookup(at_end) is not None:
                     if at_end == severity:
-                        out.append(self.as_is(cycle, number, severity, target))
+                        claims.append((end_pos, self.as_is(cycle, number, severity, target)))
                     continue
                 # No target at the end: the last earlier severity with one measures it,
                 # cancelled at the change away from it (if it was still open then).
@@ -543,21 +545,27 @@ class _Replay:
                 # The same cycle as it stood just before the change.
                 then = self.cycles(family, target, j)[number - 1]
                 if then.end is not None:
-                    out.append(self.as_is(then, number, severity, target))
+                    claims.append((end_pos, self.as_is(then, number, severity, target)))
                     continue
-                out.append(
-                    _Reported(
-                        then,
-                        number,
-                        severity,
-                        target,
-                        self.events[j].at,
-                        True,
-                        j,
-                        list(then.pieces),
-                        False,
-                    )
+                cancelled = _Reported(
+                    then,
+                    number,
+                    severity,
+                    target,
+                    self.events[j].at,
+                    True,
+                    j,
+                    list(then.pieces),
+                    False,
                 )
+                claims.append((end_pos, cancelled))
+        # One row per cycle number: of two claims (the targets of one metric cut cycles
+        # differently), the one whose cycle ended last.
+        latest: dict[int, tuple[int, _Reported]] = {}
+        for key, claim in claims:
+            if claim.number not in latest or key > latest[claim.number][0]:
+                latest[claim.number] = (key, claim)
+        out = [claim for _, claim in latest.values()]
         # A cycle number no severity claims (the targets of one metric cut cycles
         # differently): the latest severity the ticket had while that machine's cycle
         # ran measures it.
@@ -718,8 +726,18 @@ class _Replay:
             target = family.lookup(old)
             if target is None:
                 continue
-            # The old severity's replay of the events before the change, at its instant;
-            # no entry if it has no such cycle (or one not reported).
+            # Only if the change falls in the old severity's own cycle of that number
+            # (its replay over the whole history: a cycle it ended for good before the
+            # change is another cycle).
+            theirs = self.cycles(family, target)
+            if len(theirs) < rep.number:
+                continue
+            their_cycle = theirs[rep.number - 1]
+            their_end = self.limit if their_cycle.is_open else their_cycle.end_index
+            if not their_cycle.start_pos <= j < their_end:
+                continue
+            # Its due and breach: the old severity's replay of the events before the
+            # change, at its instant (no entry if that cycle is not reported).
             changed_at = self.events[j].at
             before = _Replay(self.ticket, self.policy, j, changed_at)
             cycles = before.cycles(family, target)
