@@ -712,8 +712,11 @@ class TicketClock:
                 if m is not metric or k in claimed:
                     continue
                 ended = self._machines[(metric, change.old)].cycles[k - 1]
-                if self._severity_at(ended.end_index) == change.old:
-                    continue
+                if (
+                    change.index >= ended.end_index
+                    or self._severity_at(ended.end_index) == change.old
+                ):
+                    continue  # the change came after the cycle's end, or it ended under the old one
                 claimed.add(k)
                 cut = snap.copy()
                 if cut.end is None:
