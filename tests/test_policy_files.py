@@ -888,3 +888,28 @@ teams = ["tier1", "tier2"]
         source, _, path = err.field.rpartition(": ")
         assert (source, path) == ("a: b.toml", "policies[0].targets.P2.resolution.calendar")
         assert re.fullmatch(r"[\w\[\].\"/-]+", path)
+
+
+def test_targets_of_one_metric_with_different_events_are_named_by_their_path() -> None:
+    text = """
+name = "x"
+severities = ["P1", "P2"]
+[statuses]
+open = "running"
+solved = "stopped"
+[calendars.us]
+zone = "America/New_York"
+hours = "Mon-Fri 09:00-17:00"
+[[policies]]
+name = "p"
+calendar = "us"
+[policies.targets.P1.first_response]
+business_time = "1h"
+stop_on = ["agent_reply:public"]
+[policies.targets.P2.first_response]
+business_time = "2h"
+"""
+    with pytest.raises(PolicyFormatError) as info:
+        policy_from_toml(text, source="policy.toml")
+    assert info.value.field == "policy.toml: policies[0].targets.P2.first_response"
+    assert "share their start and stop events" in str(info.value)

@@ -503,6 +503,22 @@ def _at(path: str, *, exact: bool = False, raw: Any = _UNSET) -> Iterator[None]:
         raise _Bad(field, value, exc.problem, exc.hint) from exc
 
 
+@contextmanager
+def _target_paths(tpaths: list[str]) -> Iterator[None]:
+    """Name a target in a Policy's error by its path in the file, not its index."""
+    try:
+        yield
+    except _Bad:
+        raise
+    except InputError as exc:
+        m = re.match(r"targets\[(\d+)\]", exc.field)
+        if m is None or int(m.group(1)) >= len(tpaths):
+            raise
+        raise _Bad(
+            tpaths[int(m.group(1))] + exc.field[m.end() :], exc.value, exc.problem, exc.hint
+        ) from exc
+
+
 def _table(value: object, path: str, what: str = "a table") -> Mapping[str, Any]:
     if not isinstance(value, Mapping):
         raise _Bad(path, value, f"must be {what}")
@@ -734,12 +750,14 @@ class _Reader:
                 "a ticket must start running or paused",
             )
         targets: list[Target] = []
+        tpaths: list[str] = []
         for sev, by_metric in entry.targets.items():
             for metric, (raw, tpath) in by_metric.items():
                 targets.append(self._target(sev, metric, raw, tpath, defaults))
+                tpaths.append(tpath)
         internal = self._internal_targets(keys.get("internal"), statuses)
         chains = self._chains(keys.get("chains"), targets, internal)
-        with _at(path):
+        with _at(path), _target_paths(tpaths):
             return Policy(
                 name,
                 severities=self.severities,
