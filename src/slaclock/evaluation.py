@@ -254,15 +254,10 @@ class _Machine:
         "target",
     )
 
-    def __init__(self, target: Target, states: dict[str, ClockState], status: str) -> None:
+    def __init__(self, target: Target, plan: _Plan, status: str) -> None:
         self.target = target
-        self.map = states
+        self.map, self.starts, self.start_created, self.start_reopen, self.stops, self.multi = plan
         self.status = status
-        self.starts = _by_kind(t for t in target.starts if t.kind not in ("created", "reopen"))
-        self.start_created = any(t.kind == "created" for t in target.starts)
-        self.start_reopen = any(t.kind == "reopen" for t in target.starts)
-        self.stops = _by_kind(target.stops)
-        self.multi = target.metric in (Metric.NEXT_REPLY, Metric.PERIODIC_UPDATE)
         self.reopen = target.reopen
         self.cycles: list[_Cycle] = []
         self.open: _Cycle | None = None
@@ -531,10 +526,13 @@ class TicketClock:
     def _add_machines(self, severity: str) -> None:
         policy = self._policy
         assert policy is not None
-        for target in policy.targets:
+        for i, target in enumerate(policy.targets):
             if target.severity != severity or (target.metric, severity) in self._machines:
                 continue
-            machine = _Machine(target, policy.state_map(target), policy.initial)
+            plan = policy._plans.get(i)
+            if plan is None:
+                plan = policy._plans[i] = _plan(policy, target)
+            machine = _Machine(target, plan, policy.initial)
             for i, event in enumerate(self._events):  # as if it always had that severity
                 machine.step(i, event, _us(event.at))
             self._machines[(target.metric, severity)] = machine
@@ -873,6 +871,28 @@ class TicketClock:
             next_event_at=None if c.next_event is None else from_us(c.next_event),
         )
         return result, _Trace(cycle, cal, end, ended, target)
+
+
+_Plan = tuple[
+    dict[str, ClockState],
+    dict[str, tuple[Trigger, ...]],
+    bool,
+    bool,
+    dict[str, tuple[Trigger, ...]],
+    bool,
+]
+
+
+def _plan(policy: Policy, target: Target) -> _Plan:
+    """What a machine needs of its target: statuses, triggers by event kind, cycle kind."""
+    return (
+        policy.state_map(target),
+        _by_kind(t for t in target.starts if t.kind not in ("created", "reopen")),
+        any(t.kind == "created" for t in target.starts),
+        any(t.kind == "reopen" for t in target.starts),
+        _by_kind(target.stops),
+        target.metric in (Metric.NEXT_REPLY, Metric.PERIODIC_UPDATE),
+    )
 
 
 def _by_kind(triggers: Iterable[Trigger]) -> dict[str, tuple[Trigger, ...]]:
