@@ -636,10 +636,20 @@ class Calendar:
             raise DurationError("n", n, "must be a whole number of business days >= 1")
         return from_us(self._due_business_days_us(u, n, start))
 
+    @functools.cached_property
+    def _business_days_memo(self) -> dict[tuple[dt.date, int], int]:
+        # (local date of the start, n) -> due: it depends on the date alone, and
+        # tickets opened on one date ask again and again (entries written once)
+        return {}
+
     def _due_business_days_us(self, u: int, n: int, start: object = None) -> int:
         """``due_business_days`` in microseconds."""
         limit = self._limit(u)
         last = self._local_date(u)
+        found = self._business_days_memo.get((last, n))
+        if found is not None and found <= limit:
+            return found
+        key = (last, n)
         count = 0
         cursor = self._next_day_start(last)
         while True:
@@ -658,6 +668,7 @@ class Calendar:
                     raise NoOpenTimeError(
                         "due_business_days", start, self.horizon_years, "no close before year 10000"
                     )
+                self._business_days_memo[key] = close
                 return close
             cursor = self._next_day_start(day)
 
