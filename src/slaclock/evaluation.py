@@ -797,7 +797,10 @@ class TicketClock:
                 labels = [(t, label) for t, label in labels if t <= cut.at]
                 cycle = cycle.copy()
                 cycle.finish(cut.at, cut.index, "cancel")
-            states = policy.state_map(it)
+            states = policy._plans.get(("internal", id(it)))
+            if states is None or states[0] is not it:
+                states = policy._plans[("internal", id(it))] = (it, policy.state_map(it))
+            states = states[1]
             mapped = _Cycle(cycle.start, cycle.start_index, _held(states[labels[0][1]]))
             for t, label in labels[1:]:
                 mapped.set_state(t, _held(states[label]))

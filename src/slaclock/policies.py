@@ -857,7 +857,7 @@ class Policy:
     _status_map: dict[str, ClockState] = attrs.field(init=False, eq=False, repr=False)
     # what the replay derives from each target (slaclock.evaluation), kept with the
     # policy: filled on first use, each entry written once with the same value
-    _plans: dict[int, Any] = attrs.field(init=False, eq=False, repr=False, factory=dict)
+    _plans: dict[Any, Any] = attrs.field(init=False, eq=False, repr=False, factory=dict)
 
     def __attrs_post_init__(self) -> None:
         object.__setattr__(self, "_status_map", dict(self._statuses or ()))
