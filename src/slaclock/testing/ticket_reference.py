@@ -106,8 +106,8 @@ Severity (SEMANTICS "Ordering and changes"):
   cycle of that number: that severity's replay of the history cut just
   before the change, evaluated at the change instant, gives the cycle's due
   and whether it was breached then (no entry if that cycle is not
-  reported there). ``original_due``
-  is the first one's due (the cycle's own due without changes).
+  reported there). ``original_due`` is the first one's due (the cycle's own
+  due without changes).
 
 The numbers of a cycle ``[s, end)``, ``end`` = its stop or ``now``
 (SEMANTICS "Tickets, targets and the SLA clock" and "Business days"):
@@ -560,9 +560,13 @@ class _Replay:
                 )
                 claims.append((end_pos, cancelled))
         # One row per cycle number: of two claims (the targets of one metric cut cycles
-        # differently), the one whose cycle ended last.
+        # differently), the one whose cycle ended last. A cycle that starts and is
+        # cancelled by the ticket's stop at one instant (a reply and the solve stamped
+        # together) is not reported and claims nothing; its number is skipped.
         latest: dict[int, tuple[int, _Reported]] = {}
         for key, claim in claims:
+            if _dropped(claim):
+                continue
             if claim.number not in latest or key > latest[claim.number][0]:
                 latest[claim.number] = (key, claim)
         out = [claim for _, claim in latest.values()]
@@ -577,6 +581,8 @@ class _Replay:
                 if len(cycles) < number:
                     continue
                 cycle = cycles[number - 1]
+                if _dropped(self.as_is(cycle, number, severity, target)):
+                    continue
                 end_pos = self.limit if cycle.is_open else cycle.end_index
                 had = [
                     pos
@@ -588,9 +594,6 @@ class _Replay:
             if best is not None:
                 _, severity, target, cycle = best
                 out.append(self.as_is(cycle, number, severity, target))
-        # A cycle that starts and is cancelled by the ticket's stop at one instant (a
-        # reply and the solve stamped together) is not reported; its number is skipped.
-        out = [r for r in out if not _dropped(r)]
         ranks = {severity: k for k, severity in enumerate(self.policy.severities)}
         out.sort(key=lambda r: (r.cycle.start_pos, r.number, ranks[r.severity]))
         return out
