@@ -101,8 +101,8 @@ def test_evaluate_equals_the_reference_on_short_histories(case: Case) -> None:
 
 @given(sst.ticket_cases(uniform_cycles=False))
 def test_evaluate_equals_the_reference_with_every_target_drawn_apart(case: Case) -> None:
-    # Each severity's target has its own start and stop events, reopen mode and
-    # stopped statuses, so the replays of two severities may cut different cycles.
+    # Each severity's target has its own reopen mode and stopped statuses, so the
+    # replays of two severities may cut different cycles.
     check_against_reference(case)
 
 

@@ -9,7 +9,7 @@ path (``slaclock.evaluation``): it imports only the value types
 (:mod:`slaclock.tickets`, :mod:`slaclock.policies`) and measures every
 number with the calendar reference (:func:`slaclock.testing.reference.elapsed`,
 :func:`~slaclock.testing.reference.due`,
-:func:`~slaclock.testing.reference.subtract`,
+:func:`~slaclock.testing.reference.next_open`,
 :func:`~slaclock.testing.reference.due_business_days`), never with a
 calendar's own clock methods.
 
@@ -142,7 +142,7 @@ The numbers of a cycle ``[s, end)``, ``end`` = its stop or ``now``
 
 Rows: a next-reply or periodic-update cycle that starts and is cancelled by
 the ticket's stop at the same instant (a reply and the solve stamped
-together) is not reported; its cycle number is skipped.
+together) is not reported and claims no cycle number; its number is skipped.
 
 Rows come external first (by metric, in :class:`~slaclock.policies.Metric`
 order, then by cycle start), then internal (by stint start). Cycle numbers
