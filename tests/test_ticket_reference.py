@@ -611,7 +611,8 @@ class TestWarnings:
         # From Mon 09:30, 8h: Mon gives 7h30m, so due Tue 09:30. now Mon 16:00 (6h30m used).
         # 50% (4h) at 13:30 and 75% (6h) at 15:30 are reached; 90% (7h12m) comes at
         # 16:42; 1h before due: 30m back to Tue 09:00, then 30m back from Mon 17:00 = 16:30.
-        target = resolution(8 * H, warnings=["50%", "75%", "90%", "1h before due"])
+        # Listed in time order, whatever the order given.
+        target = resolution(8 * H, warnings=["90%", "75%", "1h before due", "50%"])
         rows = ref_evaluate(
             ticket(StatusChange(mon(9, 30), status="open")), policy(target), now=mon(16)
         )
@@ -682,6 +683,16 @@ class TestWarnings:
                 next_event_at=mon(14),
             )
         ]
+
+    def test_before_due_is_listed_for_a_stopped_clock_that_grew_past_it(self) -> None:
+        # Solved at 12:30 with 3h30m of 4h used: the clock grew past 3h at 12:00.
+        target = resolution(4 * H, warnings=["1h before due"])
+        rows = ref_evaluate(
+            ticket(StatusChange(mon(9), status="open"), StatusChange(mon(12, 30), status="solved")),
+            policy(target),
+            now=mon(16),
+        )
+        assert only_row(rows)["warnings"] == (("1h before due", mon(12)),)
 
     def test_before_due_is_unknown_while_paused_below_goal_minus_offset(self) -> None:
         # Pending at 11:00 with 2h of 4h used: the clock has not grown past 3h.
@@ -798,6 +809,37 @@ class TestSeverityChanges:
         )
         assert row["earlier"] == (("P2", mon(17), False, mon(10, 30)),)
         assert row["original_due"] == mon(17)
+
+    def test_targets_that_cut_cycles_differently_give_one_row_per_cycle_number(self) -> None:
+        # P1 (2h) starts a new cycle at a reopen, P2 (8h) continues. Opened 09:00,
+        # solved 10:00, reopened 11:00, changed to P2 at 12:00; now 12:30.
+        # Cycle 1: P2's (it ended last, open at now): 09-10 and 11-12:30 run, 10-11 is
+        # stopped; 8h: 1h + 6h by 17:00, then Tue 09-10. P1's own cycle 1 had ended
+        # for good at 10:00, so the change is not during it: no earlier entry.
+        # Cycle 2 exists only for P1 (from 11:00): no severity claims it, P1 is the
+        # latest severity the ticket had while it ran; at the change it was open,
+        # 1h used, due 13:00.
+        targets = policy(
+            resolution(2 * H, "P1", reopen=Reopen.NEW_CYCLE),
+            resolution(8 * H, "P2", reopen=Reopen.CONTINUE),
+        )
+        rows = ref_evaluate(
+            ticket(
+                StatusChange(mon(9), status="open"),
+                StatusChange(mon(10), status="solved"),
+                StatusChange(mon(11), status="open"),
+                SeverityChange(mon(12), severity="P2"),
+                severity="P1",
+            ),
+            targets,
+            now=mon(12, 30),
+        )
+        assert [
+            (r["target"], r["cycle"], r["start"], r["used"], r["due"], r["earlier"]) for r in rows
+        ] == [
+            ("P2.resolution", 1, mon(9), 150 * M, tue(10), ()),
+            ("P1.resolution", 2, mon(11), 90 * M, mon(13), (("P1", mon(13), False, mon(12)),)),
+        ]
 
     def test_a_change_to_a_severity_without_a_target_cancels_the_cycle(self) -> None:
         # P3 has no next-reply target: P1's cycle is cancelled at the change (10:30).
