@@ -715,12 +715,12 @@ class TicketClock:
                     or self._severity_at(ended.end_index) == change.old
                 ):
                     continue  # the change came after the cycle's end, or it ended under the old one
-                claimed.add(k)
                 cut = snap.copy()
                 if cut.end is None:
                     cut.finish(change.at, change.index, "cancel")
                 if _empty(cut):
-                    continue
+                    continue  # measured nothing: claims nothing
+                claimed.add(k)
                 earlier = self._earlier(policy, metric, k, cut)
                 rows[k] = self._row(policy, old_target, None, k, cut, now, earlier)
         if not self._changes:  # one severity: its machines claimed every cycle
@@ -806,7 +806,15 @@ class TicketClock:
                 mapped.set_state(t, _held(states[label]))
             if cycle.end is not None:
                 mapped.finish(cycle.end, cycle.end_index, cycle.end_kind)
-            rows.append(self._row(policy, it, team, counts[team], mapped, now, ()))
+            shift = None
+            for change in self._changes:
+                if change.index >= mapped.end_index:
+                    break
+                if policy.internal_target(team, change.old) is not policy.internal_target(
+                    team, change.new
+                ):
+                    shift = change.at
+            rows.append(self._row(policy, it, team, counts[team], mapped, now, (), shift))
         return rows
 
     def _row(
@@ -818,13 +826,16 @@ class TicketClock:
         cycle: _Cycle,
         now: int,
         earlier: tuple[EarlierSeverity, ...],
+        internal_shift: int | None = None,
     ) -> tuple[Result, _Trace]:
         cal = target.calendar_for(self.attributes)
         ended = cycle.end is not None
         end = cycle.end if cycle.end is not None else now
-        shift = self._last_change_before(cycle.end_index)
-        if isinstance(target, InternalTarget) and target.severity is None:
-            shift = None  # the same internal target for every severity: a change changes nothing
+        if isinstance(target, InternalTarget):
+            # only a change that changed the team's internal target counts
+            shift = internal_shift
+        else:
+            shift = self._last_change_before(cycle.end_index)
         c = _clock(cal, target, cycle, now, ended=ended, shift=shift)
         if ended:
             status = "cancelled" if cycle.end_kind in ("cancel", "ticket_cancel") else "stopped"
