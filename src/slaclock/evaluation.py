@@ -687,6 +687,9 @@ class TicketClock:
 
     def _metric_rows(self, policy: Policy, metric: Metric, now: int) -> list[tuple[Result, _Trace]]:
         rows: dict[int, tuple[Result, _Trace]] = {}
+        # of two claims on one cycle number (severities cutting cycles differently),
+        # the one whose cycle ended last wins
+        ends: dict[int, int] = {}
         for (m, sev), machine in self._machines.items():
             if m is not metric:
                 continue
@@ -694,6 +697,9 @@ class TicketClock:
             for k, cycle in enumerate(machine.cycles, 1):
                 if self._severity_at(cycle.end_index) != sev or _empty(cycle):
                     continue
+                if k in ends and ends[k] >= cycle.end_index:
+                    continue
+                ends[k] = cycle.end_index
                 earlier = self._earlier(policy, metric, k, cycle)
                 rows[k] = self._row(policy, target, None, k, cycle, now, earlier)
         # cycles whose severity at their end has no target: measured by the last severity
@@ -707,9 +713,11 @@ class TicketClock:
             if old_target is None:
                 continue
             for (m, k), snap in change.open_cycles.items():
-                if m is not metric or k in claimed:
+                if m is not metric:
                     continue
                 ended = self._machines[(metric, change.old)].cycles[k - 1]
+                if k in claimed and ends.get(k, _INF) >= ended.end_index:
+                    continue
                 if (
                     change.index >= ended.end_index
                     or self._severity_at(ended.end_index) == change.old
@@ -721,6 +729,7 @@ class TicketClock:
                 if _empty(cut):
                     continue  # measured nothing: claims nothing
                 claimed.add(k)
+                ends[k] = ended.end_index
                 earlier = self._earlier(policy, metric, k, cut)
                 rows[k] = self._row(policy, old_target, None, k, cut, now, earlier)
         if not self._changes:  # one severity: its machines claimed every cycle
