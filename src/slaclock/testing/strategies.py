@@ -905,10 +905,9 @@ def policies(
     per target.
 
     Shrinks to a policy with one calendar (the shrink target of ``calendars``,
-    by default ``Calendar.weekly("UTC", "Mon-Fri 09:00-17:00")``) and targets
-    of 15 minutes of business time for every metric and severity, with the
-    metric's default events, reopen continue, no warnings and no internal
-    targets.
+    by default ``Calendar.always_open("UTC")``) and targets of 15 minutes of
+    business time for every metric and severity, with the metric's default
+    events, reopen continue, no warnings and no internal targets.
 
     Parameters
     ----------
@@ -1147,8 +1146,8 @@ def ticket_cases(
     starts near it. ``now`` is the last event's instant (a third of the
     time), a step after it, or a span edge or transition after it.
 
-    Shrinks to a one-event ticket of a policy on
-    ``Calendar.weekly("UTC", "Mon-Fri 09:00-17:00")``, evaluated at that event.
+    Shrinks to a ticket of one status change (to ``"new"``) under a policy on
+    ``Calendar.always_open("UTC")``, evaluated at that event.
     """
     _check_positive("max_events", max_events)
     _check_positive("within_days", within_days)
