@@ -90,10 +90,9 @@ Severity (SEMANTICS "Ordering and changes"):
   not reported.
 - Cycles are matched across severities by number: one row per cycle number.
   When the targets of one metric cut cycles differently, two severities may
-  claim a number (the claim whose cycle ended last wins), or none: then,
-  over the span that cycle number runs (from its earliest start to its
-  latest end among the severities' replays), the latest severity the
-  ticket had whose replay has that cycle measures it, with its own cycle.
+  claim a number (the claim whose cycle ended last wins), or none (then the
+  latest severity the ticket had while its cycle of that number ran
+  measures it).
 - Only a change that changes the target (a different severity with a
   different target) counts as a change; for an internal target without a
   severity, severity changes change nothing.
@@ -577,28 +576,24 @@ class _Replay:
         claimed = {r.number for r in out}
         numbers = {n for _, _, cycles in machines for n in range(1, len(cycles) + 1)}
         for number in sorted(numbers - claimed):
-            # The machines that have this cycle (not one dropped), and the span the
-            # cycle runs over: from its earliest start to its latest end among them.
-            have: dict[str, tuple[AnyTarget, _Cycle]] = {}
+            best: tuple[int, str, AnyTarget, _Cycle] | None = None
             for severity, target, cycles in machines:
-                if len(cycles) >= number:
-                    cycle = cycles[number - 1]
-                    if not _dropped(self.as_is(cycle, number, severity, target)):
-                        have[severity] = (target, cycle)
-            if not have:
-                continue
-            first = min(cycle.start_pos for _, cycle in have.values())
-            last = max(
-                self.limit if cycle.is_open else cycle.end_index for _, cycle in have.values()
-            )
-            had = [
-                self.severity_after[pos]
-                for pos in range(first, last + 1)
-                if self.severity_after[pos] in have
-            ]
-            if had:
-                target, cycle = have[had[-1]]
-                out.append(self.as_is(cycle, number, had[-1], target))
+                if len(cycles) < number:
+                    continue
+                cycle = cycles[number - 1]
+                if _dropped(self.as_is(cycle, number, severity, target)):
+                    continue
+                end_pos = self.limit if cycle.is_open else cycle.end_index
+                had = [
+                    pos
+                    for pos in range(cycle.start_pos, end_pos + 1)
+                    if self.severity_after[pos] == severity
+                ]
+                if had and (best is None or had[-1] > best[0]):
+                    best = (had[-1], severity, target, cycle)
+            if best is not None:
+                _, severity, target, cycle = best
+                out.append(self.as_is(cycle, number, severity, target))
         ranks = {severity: k for k, severity in enumerate(self.policy.severities)}
         out.sort(key=lambda r: (r.cycle.start_pos, r.number, ranks[r.severity]))
         return out
