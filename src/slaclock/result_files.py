@@ -53,6 +53,8 @@ __all__ = [
     "DURATION_FIELDS",
     "FORMATS",
     "INSTANT_FIELDS",
+    "encode_earlier",
+    "encode_warnings",
     "format_seconds",
     "result_record",
     "result_row",
@@ -128,6 +130,16 @@ def _warnings(items: tuple[WarningHit, ...]) -> list[dict[str, Any]]:
 
 def _json_text(value: object) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def encode_earlier(items: tuple[EarlierSeverity, ...]) -> str:
+    """The ``earlier`` field as the compact JSON text of result files (``[]`` when empty)."""
+    return _json_text(_earlier(items))
+
+
+def encode_warnings(items: tuple[WarningHit, ...]) -> str:
+    """The ``warnings`` field as the compact JSON text of result files (``[]`` when empty)."""
+    return _json_text(_warnings(items))
 
 
 def result_record(result: Result) -> dict[str, Any]:

@@ -82,6 +82,8 @@ from slaclock.tickets import (
 __all__ = [
     "EVENTS_COLUMNS",
     "EVENT_KINDS",
+    "event_from_row",
+    "event_value",
     "SAMPLE_ATTRIBUTES",
     "SAMPLE_END",
     "SAMPLE_NOW",
@@ -630,7 +632,12 @@ def generate_sample(
 # ---- tables -----------------------------------------------------------------------------
 
 
-def _value_of(event: Event, where: str) -> str:
+def event_value(event: Event, where: str = "event") -> str:
+    """The ``value`` cell of an event in an events table (the inverse of :func:`event_from_row`).
+
+    >>> event_value(AgentReply(SAMPLE_NOW, public=False))
+    'private'
+    """
     if isinstance(event, StatusChange):
         return event.status
     if isinstance(event, AgentReply):
@@ -727,7 +734,7 @@ def write_tables(
                         seq,
                         format_instant(event.at),
                         event.kind,
-                        _value_of(event, f"tickets[{i}].history[{seq - 1}]"),
+                        event_value(event, f"tickets[{i}].history[{seq - 1}]"),
                     ]
                 )
 
@@ -880,7 +887,17 @@ def _rows(
             raise TableFormatError(name, "", f"is not UTF-8 text ({exc.reason})") from None
 
 
-def _event(kind: str, at: dt.datetime, value: str) -> Event:
+def event_from_row(kind: str, at: dt.datetime, value: str) -> Event:
+    """The event of one events-table row (``kind`` one of :data:`EVENT_KINDS`).
+
+    Raises
+    ------
+    InputError
+        Naming ``value`` when the value does not fit the kind.
+
+    >>> event_from_row("agent_reply", SAMPLE_NOW, "private").public
+    False
+    """
     if kind == "status":
         return StatusChange(at, status=value)
     if kind == "agent_reply":
@@ -1021,7 +1038,7 @@ def scan_tables(
             fail(tid, TableFormatError.at(ename, n, "at", row["at"], exc.problem, exc.hint))
             continue
         try:
-            event = _event(kind, at, row["value"])
+            event = event_from_row(kind, at, row["value"])
         except InputError as exc:
             fail(tid, TableFormatError.at(ename, n, "value", row["value"], exc.problem, exc.hint))
             continue
