@@ -19,14 +19,17 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
+from slaclock._instants import MIN_US, YEAR_US
 from slaclock._timeline import Timeline
 
 __all__ = [
     "BEFORE",
+    "CLUSTER_GAP",
     "I64",
     "PAST",
     "Window",
     "busy_before",
+    "clusters",
     "elapsed_in",
     "first_reaching",
     "is_open_in",
@@ -228,4 +231,47 @@ def next_close_in(w: Window, t: I64) -> I64:
     if hit.any():
         hit &= t < w.hi
         out[hit] = PAST
+    return out
+
+
+#: Instants further apart than this go to separate windows (see :func:`clusters`).
+CLUSTER_GAP: Final = 4 * YEAR_US
+
+Rows = npt.NDArray[np.intp]
+
+
+def clusters(a: I64, b: I64 | None = None) -> list[tuple[int, int, Rows | None]]:
+    """Group the spans ``[a[i], b[i]]`` (or the instants ``a``) into clusters, one window each.
+
+    Returns ``[(lo, hi, rows), ...]``: ``rows`` are the indices of the rows
+    of the cluster (None for all rows), ``[lo, hi]`` holds their spans. Spans
+    more than :data:`CLUSTER_GAP` apart (counted in whole years) fall in
+    different clusters, so instants in year 1 and year 9999 in one column
+    never compile the years between them. ``a`` must not be empty.
+    """
+    hi_vals = a if b is None else b
+    lo, hi = int(a.min()), int(hi_vals.max())
+    if hi - lo <= CLUSTER_GAP:  # the common case: two reductions, no sort
+        return [(lo, hi, None)]
+    ya = (a - MIN_US) // YEAR_US
+    yb = ya if b is None else (b - MIN_US) // YEAR_US
+    y0 = int(ya.min())
+    ya -= y0
+    if b is not None:
+        yb -= y0
+    m = int(yb.max()) + 2
+    # years covered by some span: +1 at each span's first year, -1 after its last
+    cover = np.cumsum(np.bincount(ya, minlength=m) - np.bincount(yb + 1, minlength=m))
+    years = np.flatnonzero(cover[: m - 1] > 0)
+    cuts = np.flatnonzero(np.diff(years) > CLUSTER_GAP // YEAR_US)
+    if not cuts.size:
+        return [(lo, hi, None)]
+    first_years = years[np.concatenate(([0], cuts + 1))]
+    cid = np.searchsorted(first_years, ya, side="right") - 1
+    order = np.argsort(cid, kind="stable")
+    bounds = np.searchsorted(cid[order], np.arange(len(first_years) + 1))
+    out: list[tuple[int, int, Rows | None]] = []
+    for c in range(len(first_years)):
+        rows = order[bounds[c] : bounds[c + 1]]
+        out.append((int(a[rows].min()), int(hi_vals[rows].max()), rows))
     return out
