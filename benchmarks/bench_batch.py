@@ -128,6 +128,27 @@ def reset_peak() -> bool:
         return False
 
 
+def release_free_memory() -> None:
+    """Hand freed heap memory back to the system, so the RSS counts live data only.
+
+    Without this, memory freed while the inputs were built stays resident
+    (glibc keeps it in its heap, Arrow in its pool) and the measured call
+    reuses it without growing the RSS: its peak would be undercounted.
+    """
+    gc.collect()
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+    if "pyarrow" in sys.modules:
+        pool = sys.modules["pyarrow"].default_memory_pool()
+        release = getattr(pool, "release_unused", None)
+        if release is not None:
+            release()
+
+
 def peak_kib() -> int:
     import resource
 
@@ -456,7 +477,9 @@ def _check_score(out: Any, n: int, ids: str, policy: Any) -> dict[str, Any]:
     """Rows and errors; a few tickets' due/used/outcome against ``evaluate``."""
     from slaclock.evaluation import evaluate
 
-    results, errors = out[0], out[1]
+    # a named pair: .results / .errors, or (results, errors)
+    results = out.results if hasattr(out, "results") else out[0]
+    errors = out.errors if hasattr(out, "errors") else out[1]
     info: dict[str, Any] = {
         "result_rows": _rows(results),
         "error_rows": _rows(errors),
@@ -529,7 +552,7 @@ def run_child(case_name: str, n: int, repeat: int, impl_module: str) -> dict[str
     t0 = time.perf_counter()
     call, check = setup(n)
     build_s = time.perf_counter() - t0
-    gc.collect()
+    release_free_memory()
     base = rss_kib()
     resettable = reset_peak()
     times: list[float] = []
