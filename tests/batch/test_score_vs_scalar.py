@@ -23,7 +23,7 @@ from slaclock.evaluation import RESULT_FIELDS, evaluate
 from slaclock.policies import Metric, Policy
 from slaclock.result_files import encode_earlier, encode_warnings
 from slaclock.testing import strategies as sst
-from slaclock.tickets import Ticket
+from slaclock.tickets import Cancel, SeverityChange, Ticket
 
 pd = pytest.importorskip("pandas")
 
@@ -32,8 +32,10 @@ _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 @st.composite
 def batch_cases(
-    draw: st.DrawFn, *, metrics: tuple[Metric, ...], internal: bool
+    draw: st.DrawFn, *, metrics: tuple[Metric, ...], internal: bool, ordinary: bool = False
 ) -> tuple[list[Ticket], Policy, dt.datetime]:
+    """Several tickets of one random policy; ``ordinary``: no severity changes or cancels
+    (most tickets then take the vectorised replay)."""
     zone = draw(sst.zones())
     anchor = draw(sst.anchor_dates(zone=zone, transition_share=75))
     cals = sst.calendars(
@@ -44,7 +46,12 @@ def batch_cases(
     tickets = []
     for i in range(draw(st.integers(1, 6))):
         t = draw(sst.tickets(policy, start=start, max_events=8, within_days=3))
-        tickets.append(Ticket(i + 1, t.severity, t.history, attributes=t.attributes))
+        history = list(t.history)
+        if ordinary:
+            history = history[:1] + [
+                e for e in history[1:] if not isinstance(e, (SeverityChange, Cancel))
+            ]
+        tickets.append(Ticket(i + 1, t.severity, history, attributes=t.attributes))
     last = max(t.history[-1].at for t in tickets)
     now = last + draw(st.sampled_from([dt.timedelta(0), dt.timedelta(hours=3), dt.timedelta(days=2)]))
     return tickets, policy, now
@@ -101,6 +108,11 @@ def check(tickets: list[Ticket], policy: Policy, now: dt.datetime, library: str 
 STATS = {"tickets": 0, "vectorised": 0}
 
 FR_RES = (Metric.FIRST_RESPONSE, Metric.RESOLUTION)
+
+
+@given(batch_cases(metrics=FR_RES, internal=False, ordinary=True))
+def test_ordinary_tickets(case: tuple[list[Ticket], Policy, dt.datetime]) -> None:
+    check(*case)
 
 
 @given(batch_cases(metrics=FR_RES, internal=False))

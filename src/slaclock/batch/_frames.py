@@ -27,6 +27,134 @@ NULL: Final = np.iinfo(np.int64).min
 LIBRARIES: Final = ("pandas", "polars", "arrow")
 
 
+class Text:
+    """A text column as integer codes (-1 for null) into a list of distinct labels."""
+
+    __slots__ = ("codes", "labels")
+
+    def __init__(self, codes: I64, labels: Sequence[Any]) -> None:
+        self.codes = codes
+        self.labels = list(labels)
+
+    @classmethod
+    def constant(cls, k: int, label: Any) -> Text:
+        """``k`` rows of one label (None: ``k`` nulls)."""
+        if label is None:
+            return cls(np.full(k, -1, dtype=np.int64), [])
+        return cls(np.zeros(k, dtype=np.int64), [label])
+
+    @classmethod
+    def of(cls, values: Sequence[Any]) -> Text:
+        """Codes for a short list of Python values."""
+        codes, labels = _factorize(values)
+        return cls(codes, labels)
+
+    def take(self, idx: I64) -> Text:
+        """The rows ``idx``."""
+        return Text(self.codes[idx], self.labels)
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+
+class Ids:
+    """The ticket ids of a table: whole numbers (``ints``) or codes into labels (text, categories)."""
+
+    __slots__ = ("categorical", "codes", "ints", "labels", "null")
+
+    def __init__(
+        self,
+        *,
+        ints: I64 | None = None,
+        null: Bools | None = None,
+        codes: I64 | None = None,
+        labels: Sequence[Any] | None = None,
+        categorical: bool = False,
+    ) -> None:
+        self.ints = ints
+        self.codes = codes
+        self.labels = list(labels) if labels is not None else None
+        n = len(ints) if ints is not None else len(codes) if codes is not None else 0
+        self.null = np.zeros(n, dtype=bool) if null is None else null
+        self.categorical = categorical
+
+    def __len__(self) -> int:
+        return len(self.null)
+
+    def value(self, i: int) -> Any:
+        """The id of row ``i`` as a Python value (None when null)."""
+        if self.null[i]:
+            return None
+        if self.ints is not None:
+            return int(self.ints[i])
+        assert self.codes is not None and self.labels is not None
+        v = self.labels[int(self.codes[i])]
+        return v.item() if hasattr(v, "item") else v
+
+    def keys(self) -> I64:
+        """One int64 per row, equal for equal ids (nulls: -1 codes or 0 ints, see ``null``)."""
+        if self.ints is not None:
+            return self.ints
+        assert self.codes is not None
+        return self.codes
+
+    def empty(self) -> Bools:
+        """Rows whose id is null or blank text."""
+        if self.ints is not None:
+            return self.null.copy()
+        assert self.codes is not None and self.labels is not None
+        blank = np.array(
+            [isinstance(v, str) and not v.strip() for v in self.labels] + [True], dtype=bool
+        )
+        return self.null | blank[self.codes]
+
+    def take(self, idx: I64) -> Any:
+        """Output column data for rows ``idx``: int64, a :class:`Text`, or an object array."""
+        if self.ints is not None:
+            return self.ints[idx]
+        assert self.codes is not None and self.labels is not None
+        if self.categorical:
+            return Text(self.codes[idx], self.labels)
+        labels = np.array([*self.labels, None], dtype=object)
+        return labels[self.codes[idx]]
+
+
+def read_ids(col: Any, lib: str) -> Ids:
+    """The ticket id column of a table."""
+    if lib == "pandas":
+        import pandas as pd
+
+        if col.dtype.kind in "iu":
+            return Ids(ints=col.to_numpy(dtype=np.int64))
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            c, labels = codes(col, lib)
+            return Ids(codes=c, labels=labels, null=c < 0, categorical=True)
+        if pd.api.types.is_integer_dtype(col.dtype):  # nullable Int64
+            mask = col.isna().to_numpy()
+            return Ids(ints=col.to_numpy(dtype=np.int64, na_value=0), null=mask)
+    elif lib == "polars":
+        import polars as pl
+
+        if col.dtype.is_integer():
+            mask = col.is_null().to_numpy()
+            return Ids(ints=col.fill_null(0).to_numpy().astype(np.int64), null=mask)
+        cat = isinstance(col.dtype, (pl.Categorical, pl.Enum))
+        c, labels = codes(col, lib)
+        return Ids(codes=c, labels=labels, null=c < 0, categorical=cat)
+    else:
+        import pyarrow as pa
+
+        if pa.types.is_integer(col.type):
+            mask = col.is_null().to_numpy(zero_copy_only=False)
+            filled = col.fill_null(0) if col.null_count else col
+            return Ids(ints=filled.to_numpy(zero_copy_only=False).astype(np.int64), null=mask)
+        cat = pa.types.is_dictionary(col.type)
+        c, labels = codes(col, lib)
+        return Ids(codes=c, labels=labels, null=c < 0, categorical=cat)
+    c, labels = codes(col, lib)
+    return Ids(codes=c, labels=labels, null=c < 0)
+
+
 def library_of(frame: object, name: str) -> str:
     """``"pandas"``, ``"polars"`` or ``"arrow"`` for a frame of that library."""
     module = type(frame).__module__.split(".")[0]
@@ -206,7 +334,7 @@ def instants(col: Any, table: str, name: str, assume_tz: Any) -> tuple[I64, Bool
 Kinds = Mapping[str, str]
 
 
-def build(lib: str, data: Mapping[str, npt.NDArray[Any]], kinds: Kinds) -> Any:
+def build(lib: str, data: Mapping[str, Any], kinds: Kinds) -> Any:
     """A frame of library ``lib`` from numpy columns of the given kinds."""
     if lib == "pandas":
         return _build_pandas(data, kinds)
@@ -215,7 +343,7 @@ def build(lib: str, data: Mapping[str, npt.NDArray[Any]], kinds: Kinds) -> Any:
     return _build_arrow(data, kinds)
 
 
-def _build_pandas(data: Mapping[str, npt.NDArray[Any]], kinds: Kinds) -> Any:
+def _build_pandas(data: Mapping[str, Any], kinds: Kinds) -> Any:
     import pandas as pd
 
     cols: dict[str, Any] = {}
@@ -227,14 +355,18 @@ def _build_pandas(data: Mapping[str, npt.NDArray[Any]], kinds: Kinds) -> Any:
             )
         elif kind == "duration":
             cols[name] = pd.Series(values.view("m8[us]"), copy=False)
-        elif kind == "text":
+        elif isinstance(values, Text):
+            cols[name] = pd.Series(
+                pd.Categorical.from_codes(values.codes, categories=values.labels)
+            )
+        elif kind in ("text", "id") and values.dtype == object:
             cols[name] = pd.Series(values, dtype=object)
         else:
             cols[name] = pd.Series(values, copy=False)
     return pd.DataFrame(cols)
 
 
-def _build_polars(data: Mapping[str, npt.NDArray[Any]], kinds: Kinds) -> Any:
+def _build_polars(data: Mapping[str, Any], kinds: Kinds) -> Any:
     import polars as pl
 
     cols = []
@@ -251,6 +383,14 @@ def _build_polars(data: Mapping[str, npt.NDArray[Any]], kinds: Kinds) -> Any:
                 else s.cast(pl.Duration("us"))
             )
             cols.append(s)
+        elif isinstance(values, Text):
+            labels = pl.Series(name, [str(v) for v in values.labels], dtype=pl.String)
+            null = values.codes < 0
+            idx = pl.Series(np.where(null, 0, values.codes).astype(np.uint32))
+            s = labels.gather(idx) if len(labels) else pl.Series(name, [None] * len(null), dtype=pl.String)
+            if len(labels) and null.any():
+                s = s.scatter(np.flatnonzero(null), None)
+            cols.append(s.alias(name))
         elif kind == "text":
             cols.append(pl.Series(name, values.tolist(), dtype=pl.String))
         elif kind == "id":
@@ -260,7 +400,7 @@ def _build_polars(data: Mapping[str, npt.NDArray[Any]], kinds: Kinds) -> Any:
     return pl.DataFrame(cols)
 
 
-def _build_arrow(data: Mapping[str, npt.NDArray[Any]], kinds: Kinds) -> Any:
+def _build_arrow(data: Mapping[str, Any], kinds: Kinds) -> Any:
     import pyarrow as pa
 
     arrays = []
@@ -270,6 +410,10 @@ def _build_arrow(data: Mapping[str, npt.NDArray[Any]], kinds: Kinds) -> Any:
             null = values == NULL
             typ = pa.timestamp("us", tz="UTC") if kind == "instant" else pa.duration("us")
             arrays.append(pa.array(values, type=typ, mask=null if null.any() else None))
+        elif isinstance(values, Text):
+            null = values.codes < 0
+            idx = pa.array(values.codes.astype(np.int32), mask=null if null.any() else None)
+            arrays.append(pa.DictionaryArray.from_arrays(idx, pa.array(values.labels, pa.string())))
         elif kind in ("text", "id"):
             arrays.append(pa.array(values.tolist()))
         else:

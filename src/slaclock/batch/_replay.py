@@ -30,14 +30,16 @@ clock runs on).
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 import numpy.typing as npt
 
 from slaclock._instants import YEAR_US
-from slaclock.batch._frames import NULL
+from slaclock.batch._frames import NULL, Text
 from slaclock.batch._kernels import PAST, busy_before, first_reaching, window
+from slaclock.errors import SlaClockError
 from slaclock.policies import (
     BusinessTime,
     CalendarTime,
@@ -59,8 +61,8 @@ _K = {k: i for i, k in enumerate(EVENT_KINDS)}
 _RUN, _HELD, _STOP = 0, 1, 2
 _CODE = {ClockState.RUNNING: _RUN, ClockState.PAUSED: _HELD, ClockState.STOPPED: _STOP}
 _BIG: Final = np.iinfo(np.int64).max
-_STATUS_TEXT = np.array(["stopped", "running", "paused"], dtype=object)
-_OUTCOME_TEXT = np.array(["met", "breached", "pending"], dtype=object)
+_STATUS_TEXT = ["stopped", "running", "paused"]
+_OUTCOME_TEXT = ["met", "breached", "pending"]
 _ONE_US = dt.timedelta(microseconds=1)
 
 
@@ -105,78 +107,92 @@ class _Events:
 
 
 def _policy_group(run: _Run, policy: Policy, group: I64, taken: Bools) -> None:
+    """The tickets ``group`` of one policy: every metric, then the rows of the tickets taken."""
     ev = _Events(run, group)
-    k = ev.k
-    # tickets the policy's replay of this shape cannot take
-    odd = np.isin(ev.kind, [_K["severity"], _K["cancel"]])
+    # tickets the replay of this shape cannot take
+    odd = (ev.kind == _K["severity"]) | (ev.kind == _K["cancel"])
     if policy.internal_targets:
         odd |= ev.kind == _K["assignment"]
-    labels = run.value_labels
-    known = np.array([lab in policy.statuses for lab in labels] + [False], dtype=bool)
+    known = np.array([lab in policy.statuses for lab in run.value_labels] + [False], dtype=bool)
     is_status = ev.kind == _K["status"]
     odd |= is_status & ~known[ev.value]
-    reject = _per_ticket_any(odd, ev)
-    sev_of = run.sev_codes[group]
-    for sev_code, severity in enumerate(run.sev_labels):
-        if severity not in policy.severities:
+    metrics = policy.metrics()
+    usable = np.zeros(len(run.sev_labels) + 1, dtype=bool)  # the last entry: null severity
+    for code, severity in enumerate(run.sev_labels):
+        if severity in policy.severities:
+            found = [policy.target(m, severity) for m in metrics]
+            usable[code] = all(_target_ok(t) for t in found if t is not None)
+    sev_all = run.sev_codes[group]
+    cand = usable[sev_all] & ~_per_ticket_any(odd, ev)
+    if not cand.any():
+        return
+    if not cand.all():
+        sub = np.flatnonzero(cand)
+        keep = cand[ev.owner]
+        ev = _Subset(ev, keep, sub)
+        is_status = is_status[keep]
+        group = group[sub]
+    k = ev.k
+    sevs = run.sev_codes[group]
+    ok = np.ones(k, dtype=bool)
+    rank = np.zeros(k, dtype=np.int64)
+    blocks: list[tuple[I64, I64, dict[str, Any]]] = []
+    for metric in metrics:
+        by_code = {
+            code: t
+            for code, severity in enumerate(run.sev_labels)
+            if usable[code] and (t := policy.target(metric, severity)) is not None
+        }
+        if not by_code:
             continue
-        members = (sev_of == sev_code) & ~reject
-        if not members.any():
-            continue
-        targets = [policy.target(m, severity) for m in policy.metrics()]
-        chosen = [t for t in targets if t is not None]
-        if not all(_target_ok(t) for t in chosen):
-            continue
-        sub = np.flatnonzero(members)
-        _severity_group(run, policy, severity, chosen, group, sub, ev, is_status, taken)
+        # severities whose targets replay alike (statuses, stop events) share one pass
+        units: dict[Any, dict[int, Target]] = {}
+        for code, t in by_code.items():
+            sig = (tuple(sorted(policy.state_map(t).items(), key=lambda kv: kv[0])), t.stops)
+            units.setdefault(sig, {})[code] = t
+        has = np.zeros(k, dtype=bool)
+        for targets in units.values():
+            codes = np.array(sorted(targets), dtype=np.int64)
+            members = np.isin(sevs, codes)
+            has |= members
+            if members.all():
+                idx = np.arange(k)
+                u_ev, u_status = ev, is_status
+            else:
+                idx = np.flatnonzero(members)
+                keep = members[ev.owner]
+                u_ev, u_status = _Subset(ev, keep, idx), is_status[keep]
+            cols, good = _unit_rows(run, policy, targets, group[idx], sevs[idx], u_ev, u_status)
+            ok[idx] &= good
+            blocks.append((idx, rank[idx].copy(), cols))
+        rank[has] += 1
+    if not ok.any():
+        return
+    for idx, r, cols in blocks:
+        keep = ok[idx]
+        if keep.all():
+            run.add_block(group[idx], r, cols)
+        else:
+            sel = np.flatnonzero(keep)
+            run.add_block(group[idx[sel]], r[sel], {n: _take(v, sel) for n, v in cols.items()})
+    taken[group[ok]] = True
 
 
 def _per_ticket_any(flags: Bools, ev: _Events) -> Bools:
     out = np.zeros(ev.k, dtype=bool)
     if flags.any():
-        out[np.unique(ev.owner[flags])] = True
+        out[ev.owner[flags]] = True
     return out
 
 
-def _severity_group(
-    run: _Run,
-    policy: Policy,
-    severity: str,
-    targets: list[Target],
-    group: I64,
-    sub: I64,
-    ev_all: _Events,
-    is_status_all: Bools,
-    taken: Bools,
-) -> None:
-    """The tickets ``group[sub]`` (one policy, one severity): every target, then the rows."""
-    keep_ev = np.isin(ev_all.owner, sub)
-    if keep_ev.all():
-        ev, is_status, tickets = ev_all, is_status_all, group
-    else:
-        ev = _Subset(ev_all, keep_ev, sub)
-        is_status = is_status_all[keep_ev]
-        tickets = group[sub]
-    ok = np.ones(len(tickets), dtype=bool)
-    blocks = []
-    for target in targets:
-        cols, good = _target_rows(run, policy, severity, target, tickets, ev, is_status)
-        ok &= good
-        blocks.append(cols)
-    if not ok.any():
-        return
-    idx = np.flatnonzero(ok)
-    all_ok = len(idx) == len(ok)
-    for cols in blocks:
-        out = cols if all_ok else {name: v[idx] for name, v in cols.items()}
-        run.add_block(tickets if all_ok else tickets[idx], out)
-    taken[tickets[idx]] = True
+def _take(values: Any, idx: I64) -> Any:
+    return values.take(idx) if isinstance(values, Text) else values[idx]
 
 
 class _Subset(_Events):
     """The events of some tickets of an :class:`_Events` (renumbered 0..k-1)."""
 
-    def __init__(self, ev: _Events, keep: Bools, sub: I64) -> None:  # noqa: D107
+    def __init__(self, ev: _Events, keep: Bools, sub: I64) -> None:
         renumber = np.full(ev.k, -1, dtype=np.int64)
         renumber[sub] = np.arange(len(sub))
         self.k = len(sub)
@@ -212,97 +228,135 @@ def _matches(trigger_kind: str, value: str | None, run: _Run, ev: _Events) -> Bo
 
 def _first_per_ticket(flags: Bools, ev: _Events) -> I64:
     """The flat position of each ticket's first flagged event (``_BIG`` when none)."""
-    cand = np.where(flags, np.arange(ev.total), _BIG)
     if ev.total == 0:
         return np.full(ev.k, _BIG, dtype=np.int64)
-    return np.minimum.reduceat(cand, ev.offs)
+    cand = np.where(flags, np.arange(ev.total), _BIG)
+    out: I64 = np.minimum.reduceat(cand, ev.offs)
+    return out
 
 
-def _target_rows(
+@dataclass
+class _Cycle:
+    """One cycle per ticket of a unit, cut into segments (see the module docs)."""
+
+    start: I64
+    end: I64
+    ended: Bools
+    by_trigger: Bools  # ended by a stop event (not by a stopped status)
+    seg_from: I64
+    seg_to: I64
+    seg_state: I64
+    seg_owner: I64
+    seg_off: I64
+    nseg: I64
+
+    def subset(self, members: I64) -> _Cycle:
+        """The cycles of some tickets (renumbered)."""
+        k = len(self.start)
+        keep = np.isin(self.seg_owner, members)
+        renumber = np.full(k, -1, dtype=np.int64)
+        renumber[members] = np.arange(len(members))
+        nseg = self.nseg[members]
+        return _Cycle(
+            self.start[members],
+            self.end[members],
+            self.ended[members],
+            self.by_trigger[members],
+            self.seg_from[keep],
+            self.seg_to[keep],
+            self.seg_state[keep],
+            renumber[self.seg_owner[keep]],
+            np.cumsum(nseg) - nseg,
+            nseg,
+        )
+
+
+def _unit_rows(
     run: _Run,
     policy: Policy,
-    severity: str,
-    target: Target,
+    targets: dict[int, Target],
     tickets: I64,
+    sevs: I64,
     ev: _Events,
     is_status: Bools,
-) -> tuple[dict[str, npt.NDArray[Any]], Bools]:
-    """The result columns of one target for ``tickets``, and which tickets it could answer."""
+) -> tuple[dict[str, Any], Bools]:
+    """The result columns of one metric for ``tickets`` (severities replaying alike)."""
     k = ev.k
-    states = policy.state_map(target)
+    first = next(iter(targets.values()))
+    states = policy.state_map(first)
+    init = _CODE[states[policy.initial]]
+    if init == _STOP:
+        return {}, np.zeros(k, dtype=bool)
     table = np.array(
         [_CODE[states[lab]] if lab in states else -1 for lab in run.value_labels] + [-1],
         dtype=np.int64,
     )
     st = np.where(is_status, table[ev.value], -1)
-    init = _CODE[states[policy.initial]]
-    good = np.ones(k, dtype=bool)
-    if init == _STOP:
-        return {}, np.zeros(k, dtype=bool)
+    flat = np.arange(ev.total)
     # a reopen (a status other than stopped after a stopped one) needs the scalar replay
     stop_ev = st == _STOP
     first_stop = _first_per_ticket(stop_ev, ev)
-    later = is_status & (st != _STOP) & (np.arange(ev.total) > first_stop[ev.owner])
-    good &= ~_per_ticket_any(later, ev)
+    good = ~_per_ticket_any(is_status & (st != _STOP) & (flat > first_stop[ev.owner]), ev)
     # the end: the first stop event (not the creation event itself), or the first stopped status
     by_trigger = np.zeros(ev.total, dtype=bool)
-    for trig in target.stops:
+    for trig in first.stops:
         by_trigger |= _matches(trig.kind, trig.value, run, ev)
     by_trigger &= ev.index >= 1
     endpos = _first_per_ticket(by_trigger | stop_ev, ev)
     ended = endpos < _BIG
     endc = np.where(ended, endpos, 0)
-    s = ev.at[ev.offs] if ev.total else np.zeros(0, dtype=np.int64)
+    s = ev.at[ev.offs]
     now = run.now
-    end = np.where(ended, ev.at[endc] if ev.total else 0, now)
-    end_by_trigger = ended & (by_trigger[endc] if ev.total else False)
-
+    end = np.where(ended, ev.at[endc], now)
+    end_by_trigger = ended & by_trigger[endc]
     # segments: the first from the start, then one per status change before the end
-    point = is_status & (np.arange(ev.total) < endpos[ev.owner])
+    point = is_status & (flat < endpos[ev.owner])
     p_owner = ev.owner[point]
-    p_at = ev.at[point]
-    p_state = st[point]
     npts = np.bincount(p_owner, minlength=k)
     nseg = npts + 1
     seg_off = np.cumsum(nseg) - nseg
     total_seg = int(nseg.sum())
-    seg_owner = np.repeat(np.arange(k), nseg)
     seg_from = np.empty(total_seg, dtype=np.int64)
     seg_state = np.empty(total_seg, dtype=np.int64)
     seg_from[seg_off] = s
     seg_state[seg_off] = init
     pstart = np.cumsum(npts) - npts
-    rank = np.arange(len(p_owner)) - pstart[p_owner]
-    where = seg_off[p_owner] + 1 + rank
-    seg_from[where] = p_at
-    seg_state[where] = p_state
+    where = seg_off[p_owner] + 1 + (np.arange(len(p_owner)) - pstart[p_owner])
+    seg_from[where] = ev.at[point]
+    seg_state[where] = st[point]
+    seg_owner = np.repeat(np.arange(k), nseg)
+    # a segment runs to the next one of its ticket (no later than the end: every status
+    # change kept is at or before it), the last one to the end
     seg_to = np.empty(total_seg, dtype=np.int64)
     seg_to[:-1] = seg_from[1:]
-    last_seg = seg_off + nseg - 1
-    seg_to[last_seg] = end
-    np.minimum(seg_to, end[seg_owner], out=seg_to)
+    seg_to[seg_off + nseg - 1] = end
+    cycle = _Cycle(s, end, ended, end_by_trigger, seg_from, seg_to, seg_state, seg_owner, seg_off, nseg)
 
-    cal_groups = _calendars(run, target, tickets)
-    goal_us = target.goal.duration // _ONE_US
-    horizon_wall = 0
+    codes = sorted(targets)
+    local = np.full(len(run.sev_labels) + 1, -1, dtype=np.int64)
+    local[codes] = np.arange(len(codes))
+    which = local[sevs]  # the target of each ticket, by position in `codes`
+    ordered = [targets[c] for c in codes]
+    goal = np.array([t.goal.duration // _ONE_US for t in ordered], dtype=np.int64)[which]
     cols = _empty_cols(k)
-    for cal, members in cal_groups:
+    groups = _calendars(run, ordered, which, tickets)
+    for cal, members in groups:
         if cal is None:
             good[members] = False
             continue
-        horizon_wall = cal.horizon_years * YEAR_US
-        _measure(
-            cal, members, goal_us, target, s, end, ended, end_by_trigger, now,
-            seg_from, seg_to, seg_state, seg_owner, seg_off, nseg, horizon_wall, cols, good,
-        )
-    cols["ticket_id"] = run.ids[tickets]
-    cols["policy"] = np.full(k, policy.name, dtype=object)
-    cols["target"] = np.full(k, target.name, dtype=object)
-    cols["metric"] = np.full(k, target.metric.value, dtype=object)
-    cols["team"] = np.full(k, None, dtype=object)
-    cols["severity"] = np.full(k, severity, dtype=object)
+        sub = cycle if len(members) == k else cycle.subset(members)
+        _measure(cal, members, goal[members], ordered, which[members], sub, now, cols, good)
+    cols["policy"] = Text.constant(k, policy.name)
+    cols["target"] = Text(which, [t.name for t in ordered])
+    cols["metric"] = Text.constant(k, first.metric.value)
+    cols["team"] = Text.constant(k, None)
+    cols["severity"] = Text(which, [t.severity for t in ordered])
     cols["cycle"] = np.ones(k, dtype=np.int64)
-    cols["earlier"] = np.full(k, "[]", dtype=object)
+    cols["earlier"] = Text.constant(k, "[]")
+    cols["status"] = Text(cols.pop("status_code"), _STATUS_TEXT)
+    cols["outcome"] = Text(cols.pop("outcome_code"), _OUTCOME_TEXT)
+    warn = cols.pop("warnings_text", None)
+    cols["warnings"] = Text.constant(k, "[]") if warn is None else Text.of(warn.tolist())
     return cols, good
 
 
@@ -311,121 +365,111 @@ def _empty_cols(k: int) -> dict[str, npt.NDArray[Any]]:
         "start stop goal used elapsed paused_business paused_wall remaining overdue_by "
         "due due_if_resumed original_due breached_at next_event_at"
     ).split()
-    cols: dict[str, npt.NDArray[Any]] = {n: np.full(k, NULL, dtype=np.int64) for n in names_i64}
-    cols["status"] = np.empty(k, dtype=object)
-    cols["outcome"] = np.empty(k, dtype=object)
+    cols: dict[str, npt.NDArray[Any]] = {n: np.empty(k, dtype=np.int64) for n in names_i64}
+    cols["status_code"] = np.zeros(k, dtype=np.int64)
+    cols["outcome_code"] = np.zeros(k, dtype=np.int64)
     cols["used_share"] = np.zeros(k, dtype=np.float64)
-    cols["warnings"] = np.full(k, "[]", dtype=object)
     return cols
 
 
-def _calendars(run: _Run, target: Target, tickets: I64) -> list[tuple[Any, I64]]:
-    """The target's calendar per ticket, grouped (None for tickets whose attributes pick none)."""
+def _calendars(run: _Run, targets: list[Target], which: I64, tickets: I64) -> list[tuple[Any, I64]]:
+    """The calendar of each ticket's target, grouped (None for tickets whose attributes pick none)."""
     from slaclock.policies import CalendarChoice
 
-    k = len(tickets)
-    if isinstance(target.goal, CalendarTime) or not isinstance(target.calendar, CalendarChoice):
-        return [(target.calendar_for({}), np.arange(k))]
-    choice = target.calendar
-    name = choice.attribute
-    if name not in run.attr_names:
-        cal = choice.default
-        return [(cal, np.arange(k))]
-    j = run.attr_names.index(name)
-    codes = run.attr_codes[j][tickets]
-    labels = run.attr_labels[j]
-    out = []
-    for code in np.unique(codes):
-        members = np.flatnonzero(codes == code)
-        attrs_map = {}
-        if code >= 0:
-            value = labels[int(code)]
-            if value is not None and value != "":
-                attrs_map[name] = value.item() if hasattr(value, "item") else value
-        try:
-            cal = choice.resolve(attrs_map)
-        except Exception:  # noqa: BLE001 - the scalar replay reports it
-            cal = None
-        out.append((cal, members))
-    return out
+    k = len(which)
+    keys = np.zeros(k, dtype=np.int64)
+    found: dict[int, Any] = {}  # id(calendar) -> calendar
+    key_of: dict[tuple[int, int], int] = {}
+    cals: list[Any] = []
+    for j, target in enumerate(targets):
+        mine = which == j
+        if not mine.any():
+            continue
+        choice = target.calendar
+        if isinstance(target.goal, CalendarTime) or not isinstance(choice, CalendarChoice):
+            per = [(target.calendar_for({}), mine)]
+        elif choice.attribute not in run.attr_names:
+            per = [(choice.default, mine)]
+        else:
+            a = run.attr_names.index(choice.attribute)
+            codes = run.attr_codes[a][tickets]
+            labels = run.attr_labels[a]
+            per = []
+            for code in np.unique(codes[mine]).tolist():
+                attrs_map = {}
+                if code >= 0:
+                    value = labels[code]
+                    if value is not None and value != "":
+                        attrs_map[choice.attribute] = value.item() if hasattr(value, "item") else value
+                try:
+                    cal = choice.resolve(attrs_map)
+                except SlaClockError:
+                    cal = None
+                per.append((cal, mine & (codes == code)))
+        for cal, mask in per:
+            key = key_of.setdefault((id(cal), 0), len(cals))
+            if key == len(cals):
+                cals.append(cal)
+                found[id(cal)] = cal
+            keys[mask] = key
+    if len(cals) == 1:
+        return [(cals[0], np.arange(k))]
+    return [(cal, np.flatnonzero(keys == key)) for key, cal in enumerate(cals)]
 
 
 def _measure(
     cal: Any,
     members: I64,
-    goal: int,
-    target: Target,
-    s_all: I64,
-    end_all: I64,
-    ended_all: Bools,
-    by_trigger_all: Bools,
+    goal: I64,
+    targets: list[Target],
+    which: I64,
+    cy: _Cycle,
     now: int,
-    seg_from_all: I64,
-    seg_to_all: I64,
-    seg_state_all: I64,
-    seg_owner_all: I64,
-    seg_off_all: I64,
-    nseg_all: I64,
-    horizon: int,
     cols: dict[str, npt.NDArray[Any]],
     good: Bools,
 ) -> None:
-    """Fill the columns of ``members`` (tickets on one calendar)."""
-    k_all = len(s_all)
-    if len(members) == k_all:
-        s, end, ended, by_trigger = s_all, end_all, ended_all, by_trigger_all
-        seg_from, seg_to, seg_state, seg_owner = seg_from_all, seg_to_all, seg_state_all, seg_owner_all
-        seg_off, nseg = seg_off_all, nseg_all
-    else:
-        s, end, ended, by_trigger = (
-            s_all[members], end_all[members], ended_all[members], by_trigger_all[members]
-        )
-        keep = np.isin(seg_owner_all, members)
-        renumber = np.full(k_all, -1, dtype=np.int64)
-        renumber[members] = np.arange(len(members))
-        seg_from, seg_to, seg_state = seg_from_all[keep], seg_to_all[keep], seg_state_all[keep]
-        seg_owner = renumber[seg_owner_all[keep]]
-        nseg = nseg_all[members]
-        seg_off = np.cumsum(nseg) - nseg
+    """Fill the columns of ``members`` (tickets measured on one calendar)."""
     k = len(members)
+    s, end, ended = cy.start, cy.end, cy.ended
+    seg_from, seg_to, seg_state, seg_owner, seg_off, nseg = (
+        cy.seg_from, cy.seg_to, cy.seg_state, cy.seg_owner, cy.seg_off, cy.nseg
+    )
+    horizon = cal.horizon_years * YEAR_US
     lo = int(s.min())
-    hi = int(max(now, int(end.max()))) + max(YEAR_US, 8 * goal)
+    hi = int(max(now, int(end.max()))) + max(YEAR_US, 8 * int(goal.max()))
     w = window(cal, lo, hi)
-    if w.lo > lo:  # pragma: no cover - covering() always holds lo
-        good[members] = False
-        return
     b_from = busy_before(w, seg_from)
-    b_to = busy_before(w, seg_to)
+    b_end = busy_before(w, end)
+    last_seg = seg_off + nseg - 1
+    b_to = np.empty_like(b_from)  # B at each segment's end: the next one's start, or B(end)
+    b_to[:-1] = b_from[1:]
+    b_to[last_seg] = b_end
     length = b_to - b_from
     running = seg_state == _RUN
     run_len = np.where(running, length, 0)
-    held_len = length - run_len
-    held_wall = np.where(running, 0, seg_to - seg_from)
     used = _sum_per(run_len, seg_off, nseg)
-    paused_b = _sum_per(held_len, seg_off, nseg)
-    paused_w = _sum_per(held_wall, seg_off, nseg)
+    paused_b = _sum_per(length - run_len, seg_off, nseg)
+    paused_w = _sum_per(np.where(running, 0, seg_to - seg_from), seg_off, nseg)
     # the state the clock was last in: the last segment of positive length (ended), or the
     # current one (open); an end at the start instant keeps the state set at that instant
-    last_seg = seg_off + nseg - 1
-    positive = seg_to > seg_from
-    pos_idx = np.where(positive, np.arange(len(seg_from)), -1)
-    last_pos = np.maximum.reduceat(pos_idx, seg_off) if len(seg_from) else pos_idx
+    pos_idx = np.where(seg_to > seg_from, np.arange(len(seg_from)), -1)
+    last_pos = np.maximum.reduceat(pos_idx, seg_off)
     last_state = np.where(last_pos >= 0, seg_state[np.maximum(last_pos, 0)], seg_state[last_seg])
     at_start = ended & (end == s)
-    last_state = np.where(at_start & ~by_trigger, _STOP, np.where(at_start, seg_state[last_seg], last_state))
+    last_state = np.where(at_start, np.where(cy.by_trigger, seg_state[last_seg], _STOP), last_state)
     last_state = np.where(ended, last_state, seg_state[last_seg])
     is_running = last_state == _RUN
 
     c_run = np.cumsum(run_len)
     before_ticket = np.where(seg_off > 0, c_run[np.maximum(seg_off - 1, 0)], 0)
     r_start = c_run - run_len - before_ticket[seg_owner]
-    b_end = busy_before(w, end)
+    seg_index = np.arange(len(seg_from))
+    run_pos = running & (run_len > 0)
 
     def due_at(value: I64, need: Bools) -> tuple[I64, Bools]:
-        """First instant the clock reaches ``value`` (per ticket); and where it cannot tell."""
-        hit = running & (r_start + run_len >= value[seg_owner]) & (run_len > 0)
-        cand = np.where(hit, np.arange(len(seg_from)), _BIG)
-        j = np.minimum.reduceat(cand, seg_off) if len(seg_from) else cand
+        """The first instant the clock reaches ``value`` (per ticket), and where it cannot tell."""
+        hit = run_pos & (r_start + run_len >= value[seg_owner])
+        j = np.minimum.reduceat(np.where(hit, seg_index, _BIG), seg_off)
         inside = j < _BIG
         jc = np.where(inside, j, 0)
         tgt = np.where(inside, b_from[jc] + value - r_start[jc], b_end + value - used)
@@ -435,37 +479,46 @@ def _measure(
         return t, bad
 
     need_due = (used >= goal) | is_running
-    goal_arr = np.full(k, goal, dtype=np.int64)
-    due, bad = due_at(goal_arr, need_due)
-    has_due = need_due
-    due = np.where(has_due, due, NULL)
-    breached = has_due & (end > due)
+    due, bad = due_at(goal, need_due)
+    due = np.where(need_due, due, NULL)
+    breached = need_due & (end > due)
     resumed_need = ~ended & ~is_running & (used < goal)
-    resumed = first_reaching(w, np.where(resumed_need, busy_before(w, np.full(k, now)) + goal - used, 1))
-    bad |= resumed_need & ((resumed == PAST) | (resumed - now > horizon))
-    resumed = np.where(resumed_need, resumed, NULL)
+    if resumed_need.any():
+        b_now = busy_before(w, np.full(k, now, dtype=np.int64))
+        resumed = first_reaching(w, np.where(resumed_need, b_now + goal - used, 1))
+        bad |= resumed_need & ((resumed == PAST) | (resumed - now > horizon))
+        resumed = np.where(resumed_need, resumed, NULL)
+    else:
+        resumed = np.full(k, NULL, dtype=np.int64)
     open_running = ~ended & is_running
 
-    # warnings at fractions of the goal
+    # warnings at fractions of the goal: slot j is each target's j-th rule
     reached_any = np.zeros(k, dtype=bool)
-    hits: list[tuple[str, I64, Bools]] = []
+    hits: list[tuple[npt.NDArray[Any], I64, Bools]] = []
     future = np.full(k, _BIG, dtype=np.int64)
-    for rule in target.warnings:
-        assert isinstance(rule, FractionWarning)
-        thr = rule.threshold_us(goal)
-        compute = (thr <= used) | open_running
-        at, wbad = due_at(np.full(k, thr, dtype=np.int64), compute)
+    for j in range(max(len(t.warnings) for t in targets)):
+        rules = [t.warnings[j] if j < len(t.warnings) else None for t in targets]
+        present = np.array([r is not None for r in rules], dtype=bool)[which]
+        if not present.any():
+            continue
+        thr = np.zeros(k, dtype=np.int64)
+        for i, rule in enumerate(rules):
+            if rule is not None:
+                assert isinstance(rule, FractionWarning)
+                mine = which == i
+                thr[mine] = [rule.threshold_us(g) for g in goal[mine].tolist()]
+        labels = np.array([None if r is None else r.label for r in rules], dtype=object)[which]
+        compute = present & ((thr <= used) | open_running)
+        at, wbad = due_at(thr, compute)
         bad |= wbad
         reached = compute & (at <= end)
         fut = compute & ~reached & open_running
         future = np.where(fut, np.minimum(future, at), future)
         reached_any |= reached
-        hits.append((rule.label, at, reached))
-    nxt = np.where(open_running & has_due & ~breached, np.minimum(future, due), future)
+        hits.append((labels, at, reached))
+    nxt = np.where(open_running & need_due & ~breached, np.minimum(future, due), future)
     nxt = np.where(open_running & (nxt < _BIG), nxt, NULL)
 
-    status = np.where(ended, 0, np.where(is_running, 1, 2))
-    outcome = np.where(breached, 1, np.where(ended, 0, 2))
     cols["start"][members] = s
     cols["stop"][members] = np.where(ended, end, NULL)
     cols["goal"][members] = goal
@@ -481,10 +534,12 @@ def _measure(
     cols["original_due"][members] = due
     cols["breached_at"][members] = np.where(breached, due, NULL)
     cols["next_event_at"][members] = nxt
-    cols["status"][members] = _STATUS_TEXT[status]
-    cols["outcome"][members] = _OUTCOME_TEXT[outcome]
+    cols["status_code"][members] = np.where(ended, 0, np.where(is_running, 1, 2))
+    cols["outcome_code"][members] = np.where(breached, 1, np.where(ended, 0, 2))
     if reached_any.any():
-        cols["warnings"][members] = _warnings_text(hits, reached_any)
+        if "warnings_text" not in cols:
+            cols["warnings_text"] = np.full(len(cols["start"]), "[]", dtype=object)
+        cols["warnings_text"][members] = _warnings_text(hits, reached_any)
     good[members] &= ~bad
 
 
@@ -499,7 +554,9 @@ def _sum_per(values: I64, offs: I64, counts: I64) -> I64:
     return out
 
 
-def _warnings_text(hits: list[tuple[str, I64, Bools]], any_reached: Bools) -> npt.NDArray[Any]:
+def _warnings_text(
+    hits: list[tuple[npt.NDArray[Any], I64, Bools]], any_reached: Bools
+) -> npt.NDArray[Any]:
     """The ``warnings`` JSON text of result files, for rows with a warning reached."""
     import json
 
@@ -507,7 +564,7 @@ def _warnings_text(hits: list[tuple[str, I64, Bools]], any_reached: Bools) -> np
 
     out = np.full(len(any_reached), "[]", dtype=object)
     for i in np.flatnonzero(any_reached):
-        found = [(int(at[i]), label) for label, at, reached in hits if reached[i]]
+        found = [(int(at[i]), labels[i]) for labels, at, reached in hits if reached[i]]
         found.sort(key=lambda x: x[0])
         items = [
             {"label": label, "at": from_us(t).replace(tzinfo=None).isoformat() + "Z"}

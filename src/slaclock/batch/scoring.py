@@ -31,6 +31,7 @@ business-day goals, offset warnings) is replayed by the scalar clock.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator, Sequence
 from typing import Any, Final, Literal
 
@@ -40,7 +41,7 @@ import numpy.typing as npt
 
 from slaclock._instants import from_us, to_us
 from slaclock.batch import _frames
-from slaclock.batch._frames import NULL, Bools, I64, Objects
+from slaclock.batch._frames import NULL, I64, Bools
 from slaclock.errors import InputError, SlaClockError, TableFormatError
 from slaclock.evaluation import RESULT_FIELDS, Result, evaluate
 from slaclock.policies import Policy, PolicyBook
@@ -313,7 +314,8 @@ class _Run:
         self.assume_tz = assume_tz
         self.errors = _Errors()
         self.vectorised = 0
-        self.blocks: list[tuple[npt.NDArray[np.int64], dict[str, npt.NDArray[Any]]]] = []
+        # results: (ticket of each row, rank of the row within its ticket, columns)
+        self.blocks: list[tuple[I64, I64, dict[str, Any]]] = []
 
     # ---- reading ---------------------------------------------------------------------
 
@@ -322,10 +324,9 @@ class _Run:
         cols = _frames.require(tf, lib, "tickets", TICKETS_COLUMNS)
         _frames.require(ef, lib, "events", EVENTS_COLUMNS)
         self.attr_names = [c for c in cols if c not in TICKETS_COLUMNS]
-        n = self.n = _frames.length(tf)
-        m = self.m = _frames.length(ef)
-        tid_col = _frames.column(tf, lib, "ticket_id")
-        self.ids: Objects = _frames.objects(tid_col, lib)
+        self.n = _frames.length(tf)
+        self.m = _frames.length(ef)
+        self.ids = _frames.read_ids(_frames.column(tf, lib, "ticket_id"), lib)
         self.sev_codes, self.sev_labels = _frames.codes(_frames.column(tf, lib, "severity"), lib)
         self.created, self.created_null = _frames.instants(
             _frames.column(tf, lib, "created_at"), "tickets", "created_at", self.assume_tz
@@ -337,90 +338,75 @@ class _Run:
             self.attr_codes.append(c)
             self.attr_labels.append(labels)
         # events: the ticket of each row, by position in the tickets table
-        ecol = _frames.column(ef, lib, "ticket_id")
-        self.tpos, self.orphan_ids = _ticket_positions(tid_col, ecol, lib, n, m)
-        self.seq, self.seq_null = _frames.integers(_frames.column(ef, lib, "seq"), lib, "events", "seq")
+        eids = _frames.read_ids(_frames.column(ef, lib, "ticket_id"), lib)
+        self.tpos, self.orphan_ids = _ticket_positions(self.ids, eids)
+        self.seq, self.seq_null = _frames.integers(
+            _frames.column(ef, lib, "seq"), lib, "events", "seq"
+        )
         self.at, self.at_null = _frames.instants(
             _frames.column(ef, lib, "at"), "events", "at", self.assume_tz
         )
         kcodes, klabels = _frames.codes(_frames.column(ef, lib, "kind"), lib)
-        kmap = np.array([EVENT_KINDS.index(k) if k in EVENT_KINDS else -1 for k in klabels] + [-1])
+        kmap = np.array(
+            [EVENT_KINDS.index(k) if k in EVENT_KINDS else -1 for k in klabels] + [-1],
+            dtype=np.int64,
+        )
         self.kind = kmap[kcodes]  # -1: null or unknown
         self.kind_raw = (kcodes, klabels)
         self.value_codes, self.value_labels = _frames.codes(_frames.column(ef, lib, "value"), lib)
+        self.value_text = np.array(
+            [None if v is None else str(v) for v in self.value_labels] + [None], dtype=object
+        )
 
     # ---- checks --------------------------------------------------------------------------
 
     def check(self) -> None:
-        """Order the events by ticket and seq; find the tickets the fast replay may not take."""
-        n, tpos = self.n, self.tpos
-        key_ok = tpos >= 0
-        # sort events by (ticket position, seq); a warehouse export is already in order
+        """Order the events by ticket and seq; flag the tickets only the scalar replay may take.
+
+        A flagged ticket is not necessarily bad: the scalar replay decides,
+        and gives the error of a bad one.
+        """
+        n, m, tpos = self.n, self.m, self.tpos
         seq = np.where(self.seq_null, np.iinfo(np.int64).min, self.seq)
-        if _is_sorted(tpos, seq):
-            order = np.arange(self.m)
-        else:
-            order = np.lexsort((seq, tpos))
-        self.order = order
-        tp = tpos[order]
-        self.first = np.searchsorted(tp, np.arange(n + 1), side="left")  # events of ticket i
-        self.first_known = self.first  # positions into `order`
-        # a ticket is "plain" when nothing is wrong with its rows (the scalar replay
-        # still decides the errors it alone can see: labels, policies, future events)
-        bad = np.zeros(n, dtype=bool)
-        bad |= self.created_null | (self.sev_codes < 0)
-        ids_null = np.array([v is None or v == "" for v in self.ids], dtype=bool) if n else bad
-        bad |= ids_null
-        bad |= _duplicated(self.ids)
+        self.order = np.arange(m) if _is_sorted(tpos, seq) else np.lexsort((seq, tpos))
+        tp = tpos[self.order]
+        # events of ticket i: order[first[i]:first[i + 1]] (unknown tickets sort first, at -1)
+        self.first = np.searchsorted(tp, np.arange(n + 1), side="left")
         counts = np.diff(self.first)
-        bad |= counts == 0
-        ev_bad = self.seq_null | self.at_null | (self.kind < 0)
-        # values that do not fit the kind (agent replies public/private, no value on
-        # customer replies and updates)
-        vlabels = np.array(
-            [None if v is None else str(v) for v in self.value_labels] + [None], dtype=object
-        )
-        vtext = vlabels[self.value_codes]
-        k_agent = EVENT_KINDS.index("agent_reply")
-        k_cust = EVENT_KINDS.index("customer_reply")
-        k_upd = EVENT_KINDS.index("update")
-        k_sev = EVENT_KINDS.index("severity")
-        k_status = EVENT_KINDS.index("status")
-        vbad_labels = np.array(
-            [v not in (None, "", "public", "private") for v in vlabels], dtype=bool
-        )
-        vempty_labels = np.array([v in (None, "") for v in vlabels], dtype=bool)
+        bad = self.created_null | (self.sev_codes < 0) | self.ids.empty() | (counts == 0)
+        self.dup_of = _duplicates(self.ids.keys(), self.ids.null)
+        bad |= self.dup_of != _UNIQUE
+        # rows the scalar replay must look at
+        kind = self.kind
+        ev_bad = self.seq_null | self.at_null | (kind < 0) | (self.at > self.now)
+        vt = self.value_text
+        fine = np.array([v in (None, "", "public", "private") for v in vt], dtype=bool)
+        blank = np.array([v is None or not v.strip() for v in vt], dtype=bool)
         vc = self.value_codes
-        ev_bad |= (self.kind == k_agent) & vbad_labels[vc]
-        ev_bad |= ((self.kind == k_cust) | (self.kind == k_upd)) & ~vempty_labels[vc]
-        ev_bad |= (np.isin(self.kind, [k_status, k_sev, EVENT_KINDS.index("assignment")])) & (
-            vempty_labels[vc]
-        )
-        ev_bad |= self.at > self.now
-        self.vtext = vtext
-        sorted_bad = ev_bad[order] & key_ok[order]
-        # time order by seq, repeated seq, created_at = first event
-        at_s = self.at[order]
-        seq_s = seq[order]
-        same = tp[1:] == tp[:-1]
-        step_bad = same & ((at_s[1:] < at_s[:-1]) | (seq_s[1:] == seq_s[:-1]))
-        sorted_bad[1:] |= step_bad
-        tick_of = tp
-        has = key_ok[order]
-        bad_t = np.zeros(n + 1, dtype=bool)
-        np.logical_or.at(bad_t, np.where(has & sorted_bad, tick_of, n), True)
-        bad |= bad_t[:n]
-        firsts = self.first[:n]
-        with np.errstate(all="ignore"):
-            first_at = np.where(counts > 0, at_s[np.minimum(firsts, max(self.m - 1, 0))], NULL)
-        bad |= (counts > 0) & (first_at != self.created)
+        ev_bad |= (kind == _KIND["agent_reply"]) & ~fine[vc]
+        ev_bad |= ((kind == _KIND["customer_reply"]) | (kind == _KIND["update"])) & ~blank[vc]
+        ev_bad |= (
+            (kind == _KIND["status"]) | (kind == _KIND["severity"]) | (kind == _KIND["assignment"])
+        ) & blank[vc]
+        s_bad = ev_bad[self.order]
+        at_s = self.at[self.order]
+        seq_s = seq[self.order]
+        if m > 1:
+            same = tp[1:] == tp[:-1]
+            s_bad[1:] |= same & ((at_s[1:] < at_s[:-1]) | (seq_s[1:] == seq_s[:-1]))
+        hit = s_bad & (tp >= 0)
+        if hit.any():
+            bad[np.unique(tp[hit])] = True
+        has = counts > 0
+        first_at = np.full(n, NULL, dtype=np.int64)
+        first_at[has] = at_s[self.first[:-1][has]]
+        bad |= has & (first_at != self.created)
         self.bad = bad
-        self.status_labels = vtext
 
     # ---- policies ----------------------------------------------------------------------------
 
     def select(self) -> None:
-        """The policy of each ticket (None where the selection fails: the scalar path says why)."""
+        """The policy of each ticket (-1 where the selection fails: the scalar path says why)."""
         n = self.n
         self.policies: list[Policy] = []
         self.pidx = np.full(n, -1, dtype=np.int64)
@@ -431,26 +417,35 @@ class _Run:
         book = self.policy
         versions = sorted({p.valid_from for p in book.policies if p.valid_from is not None})
         starts = np.array([to_us(v, "valid_from") for v in versions], dtype=np.int64)
-        when = self.created if self.as_of is None else np.full(n, to_us(self.as_of, "as_of"))
-        vidx = np.searchsorted(starts, when, side="right")
-        vidx = np.where(self.created_null & (self.as_of is None), -1, vidx)
-        keys = np.stack([vidx, *self.attr_codes], axis=1) if n else np.zeros((0, 1), np.int64)
-        uniq, inverse = np.unique(keys, axis=0, return_inverse=True)
+        if self.as_of is None:
+            when = self.created
+            vidx = np.where(self.created_null, -1, np.searchsorted(starts, when, side="right"))
+        else:
+            when = np.full(n, to_us(self.as_of, "as_of"), dtype=np.int64)
+            vidx = np.searchsorted(starts, when, side="right")
+        # only the attributes the policies' conditions name decide the choice
+        named = {name for p in book.policies for name, _ in p.when.clauses}
+        used = [j for j, name in enumerate(self.attr_names) if name in named]
+        keys = np.stack([vidx, *(self.attr_codes[j] for j in used)], axis=1)
+        if n == 0:
+            return
+        uniq, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
+        inverse = inverse.reshape(-1)
+        group_policy = np.full(len(uniq), -1, dtype=np.int64)
         chosen: dict[int, int] = {}
         for g, key in enumerate(uniq):
             if key[0] < 0:
                 continue
-            rows = np.flatnonzero(inverse.reshape(-1) == g)
-            rep = int(rows[0])
-            attrs_map = self._attributes(rep)
+            rep = int(first[g])
             try:
-                p = book.select_for(from_us(int(when[rep])), attrs_map, as_of=self.as_of)
+                p = book.select_for(from_us(int(when[rep])), self._attributes(rep), as_of=self.as_of)
             except SlaClockError:
                 continue
             if id(p) not in chosen:
                 chosen[id(p)] = len(self.policies)
                 self.policies.append(p)
-            self.pidx[rows] = chosen[id(p)]
+            group_policy[g] = chosen[id(p)]
+        self.pidx = group_policy[inverse]
 
     def _attributes(self, i: int) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -459,7 +454,7 @@ class _Run:
             if code >= 0:
                 value = labels[code]
                 if value is not None and value != "":
-                    out[name] = value.item() if hasattr(value, "item") else value
+                    out[name] = _plain(value)
         return out
 
     # ---- replays -------------------------------------------------------------------------------
@@ -473,164 +468,147 @@ class _Run:
             taken = replay_fast(self, fast)
             self.vectorised = int(taken.sum())
             slow |= fast & ~taken
-        for i in np.flatnonzero(slow):
-            self._replay_one(int(i))
+        for i in np.flatnonzero(slow).tolist():
+            self._replay_one(i)
 
     def _replay_one(self, i: int) -> None:
         """Replay one ticket with the scalar clock; an error goes to the errors table."""
-        tid = self.ids[i]
-        where = self._locate
-        if tid is None or tid == "":
-            self.errors.add(0, i, tid, "ticket_id", tid, _cell(0, i, "ticket_id", tid, "is empty"))
+        tid = self.ids.value(i)
+        err = self.errors.add
+        if tid is None or (isinstance(tid, str) and not tid.strip()):
+            err(0, i, tid, "ticket_id", tid, _cell(0, i, "ticket_id", tid, "is empty"))
             return
-        dup = self._dup_of(i)
-        if dup is not None:
-            self.errors.add(0, i, tid, "ticket_id", tid, dup)
+        other = int(self.dup_of[i])
+        if other != _UNIQUE:
+            problem = (
+                f"repeats the ticket of row {other}" if other >= 0 else f"is repeated at row {-other - 1}"
+            )
+            err(0, i, tid, "ticket_id", tid, _cell(0, i, "ticket_id", tid, problem))
             return
         sev_code = int(self.sev_codes[i])
-        severity = None if sev_code < 0 else self.sev_labels[sev_code]
+        severity = None if sev_code < 0 else _plain(self.sev_labels[sev_code])
         if severity is None or (isinstance(severity, str) and not severity.strip()):
-            self.errors.add(0, i, tid, "severity", severity, _cell(0, i, "severity", severity, "is empty"))
+            err(0, i, tid, "severity", severity, _cell(0, i, "severity", severity, "is empty"))
             return
         if self.created_null[i]:
-            self.errors.add(0, i, tid, "created_at", None, _cell(0, i, "created_at", None, "is empty"))
+            err(0, i, tid, "created_at", None, _cell(0, i, "created_at", None, "is empty"))
             return
-        rows = self.order[self.first[i] : self.first[i + 1]]
-        if len(rows) == 0:
-            self.errors.add(
-                0, i, tid, "ticket_id", tid,
-                _cell(0, i, "ticket_id", tid, "has no events in the events table"),
-            )
+        rows = self.order[self.first[i] : self.first[i + 1]].tolist()
+        if not rows:
+            problem = "has no events in the events table"
+            err(0, i, tid, "ticket_id", tid, _cell(0, i, "ticket_id", tid, problem))
             return
         events: list[Event] = []
         prev = -1
         for r in rows:
-            r = int(r)
-            if self.seq_null[r]:
-                self.errors.add(1, r, tid, "seq", None, _cell(1, r, "seq", None, "is empty"))
-                return
-            if prev >= 0 and self.seq[r] == self.seq[prev]:
-                self.errors.add(
-                    1, r, tid, "seq", int(self.seq[r]),
-                    _cell(1, r, "seq", int(self.seq[r]), f"repeats the seq of row {prev}"),
-                )
-                return
-            if self.kind[r] < 0:
-                kc = int(self.kind_raw[0][r])
-                label = None if kc < 0 else self.kind_raw[1][kc]
-                self.errors.add(
-                    1, r, tid, "kind", label,
-                    _cell(1, r, "kind", label,
-                          f"is not an event kind (known: {', '.join(map(repr, EVENT_KINDS))})"),
-                )
-                return
-            if self.at_null[r]:
-                self.errors.add(1, r, tid, "at", None, _cell(1, r, "at", None, "is empty"))
-                return
-            at = from_us(int(self.at[r]))
-            value = self.vtext[r]
-            try:
-                event = event_from_row(EVENT_KINDS[self.kind[r]], at, "" if value is None else value)
-            except InputError as exc:
-                self.errors.add(1, r, tid, "value", value, _cell(1, r, "value", value, exc.problem))
-                return
-            if events and event.at < events[-1].at:
-                self.errors.add(
-                    1, r, tid, "at", _text(event.at),
-                    _cell(1, r, "at", _text(event.at),
-                          f"is before the ticket's previous event (seq {int(self.seq[prev])}, "
-                          f"row {prev}, {_text(events[-1].at)})",
-                          "a ticket's events must be in time order by seq"),
-                )
+            event = self._event(r, prev, tid, events)
+            if event is None:
                 return
             events.append(event)
             prev = r
         created = int(self.created[i])
-        if int(self.at[int(rows[0])]) != created:
-            self.errors.add(
-                0, i, tid, "created_at", _text(from_us(created)),
-                _cell(0, i, "created_at", _text(from_us(created)),
-                      f"is not the instant of the ticket's first event (events row "
-                      f"{int(rows[0])}: {_text(events[0].at)})"),
+        if int(self.at[rows[0]]) != created:
+            shown = _text(from_us(created))
+            problem = (
+                f"is not the instant of the ticket's first event (events row {rows[0]}: "
+                f"{_text(events[0].at)})"
             )
+            err(0, i, tid, "created_at", shown, _cell(0, i, "created_at", shown, problem))
             return
         try:
-            ticket = Ticket(_plain(tid), severity, events, attributes=self._attributes(i))
+            ticket = Ticket(tid, severity, events, attributes=self._attributes(i))
             ev = evaluate(ticket, self.policy, now=from_us(self.now), as_of=self.as_of)
         except SlaClockError as exc:
-            table, row, column, value = where(i, rows, exc)
-            self.errors.add(table, row, tid, column, value, exc)
+            table, row, column, value = self._locate(i, rows, exc)
+            err(table, row, tid, column, value, exc)
             return
         self._add_results(i, ev.results)
 
-    def _locate(
-        self, i: int, rows: npt.NDArray[np.int64], exc: SlaClockError
-    ) -> tuple[int, int, str, Any]:
-        """The table, row, column and value an error of the scalar path points at."""
-        import re
+    def _event(self, r: int, prev: int, tid: Any, events: list[Event]) -> Event | None:
+        """The event of events row ``r``, or None after reporting why it has none."""
+        err = self.errors.add
+        if self.seq_null[r]:
+            err(1, r, tid, "seq", None, _cell(1, r, "seq", None, "is empty"))
+            return None
+        seq = int(self.seq[r])
+        if prev >= 0 and seq == int(self.seq[prev]):
+            err(1, r, tid, "seq", seq, _cell(1, r, "seq", seq, f"repeats the seq of row {prev}"))
+            return None
+        if self.kind[r] < 0:
+            kc = int(self.kind_raw[0][r])
+            label = None if kc < 0 else self.kind_raw[1][kc]
+            known = ", ".join(map(repr, EVENT_KINDS))
+            problem = f"is not an event kind (known: {known})"
+            err(1, r, tid, "kind", label, _cell(1, r, "kind", label, problem))
+            return None
+        if self.at_null[r]:
+            err(1, r, tid, "at", None, _cell(1, r, "at", None, "is empty"))
+            return None
+        at = from_us(int(self.at[r]))
+        value = self.value_text[self.value_codes[r]]
+        try:
+            event = event_from_row(EVENT_KINDS[self.kind[r]], at, "" if value is None else value)
+        except InputError as exc:
+            err(1, r, tid, "value", value, _cell(1, r, "value", value, exc.problem))
+            return None
+        if events and event.at < events[-1].at:
+            shown = _text(event.at)
+            problem = (
+                f"is before the ticket's previous event (seq {int(self.seq[prev])}, "
+                f"row {prev}, {_text(events[-1].at)})"
+            )
+            hint = "a ticket's events must be in time order by seq"
+            err(1, r, tid, "at", shown, _cell(1, r, "at", shown, problem, hint))
+            return None
+        return event
 
+    def _locate(self, i: int, rows: list[int], exc: SlaClockError) -> tuple[int, int, str, Any]:
+        """The table, row, column and value an error of the scalar path points at."""
         field = exc.field if isinstance(exc, InputError) else ""
         value = exc.value if isinstance(exc, InputError) else None
-        m = re.match(r"history\[(\d+)\](?:\.(\w+))?", field)
+        m = _HISTORY.match(field)
         if m is not None and int(m.group(1)) < len(rows):
-            r = int(rows[int(m.group(1))])
-            return 1, r, "at" if m.group(2) == "at" else "value", value
-        m = re.match(r"attributes\[['\"](.+)['\"]\]", field)
+            return 1, rows[int(m.group(1))], "at" if m.group(2) == "at" else "value", value
+        m = _ATTRIBUTE.match(field)
         if m is not None:
             return 0, i, m.group(1), value
         if field in ("severity", "created_at"):
             return 0, i, field, value
-        return 0, i, "ticket_id", self.ids[i]
-
-    def _dup_of(self, i: int) -> TableFormatError | None:
-        if not hasattr(self, "_dups"):
-            first: dict[Any, int] = {}
-            self._dups: dict[int, int] = {}
-            for j, v in enumerate(self.ids):
-                if v in first:
-                    self._dups[j] = first[v]
-                    self._dups.setdefault(first[v], -j)
-                else:
-                    first[v] = j
-        other = self._dups.get(i)
-        if other is None:
-            return None
-        tid = self.ids[i]
-        if other < 0:
-            return _cell(0, i, "ticket_id", tid, f"is repeated at row {-other}")
-        return _cell(0, i, "ticket_id", tid, f"repeats the ticket of row {other}")
+        return 0, i, "ticket_id", self.ids.value(i)
 
     def _add_results(self, i: int, results: tuple[Result, ...]) -> None:
         if not results:
             return
-        cols: dict[str, npt.NDArray[Any]] = {}
+        cols: dict[str, Any] = {}
         for name in RESULT_FIELDS:
+            if name == "ticket_id":
+                continue
             kind = _RESULT_KINDS[name]
             values = [getattr(r, name) for r in results]
-            if kind == "instant":
-                cols[name] = np.array(
-                    [NULL if v is None else (v - _EPOCH) // _ONE_US for v in values], dtype=np.int64
-                )
-            elif kind == "duration":
-                cols[name] = np.array(
-                    [NULL if v is None else v // _ONE_US for v in values], dtype=np.int64
-                )
+            if kind in ("instant", "duration"):
+                cols[name] = np.array([_us_or_null(v) for v in values], dtype=np.int64)
             elif name == "earlier":
-                cols[name] = np.array([encode_earlier(v) for v in values], dtype=object)
+                cols[name] = _frames.Text.of([encode_earlier(v) for v in values])
             elif name == "warnings":
-                cols[name] = np.array([encode_warnings(v) for v in values], dtype=object)
+                cols[name] = _frames.Text.of([encode_warnings(v) for v in values])
             elif kind == "int":
                 cols[name] = np.array(values, dtype=np.int64)
             elif kind == "float":
                 cols[name] = np.array(values, dtype=np.float64)
             else:
-                cols[name] = np.array(values, dtype=object)
-        cols["ticket_id"] = np.array([self.ids[i]] * len(results), dtype=object)
-        self.blocks.append((np.full(len(results), i, dtype=np.int64), cols))
+                cols[name] = _frames.Text.of(values)
+        k = len(results)
+        self.blocks.append((np.full(k, i, dtype=np.int64), np.arange(k, dtype=np.int64), cols))
 
-    def add_block(self, tickets: npt.NDArray[np.int64], cols: dict[str, npt.NDArray[Any]]) -> None:
-        """Results of the fast replay (columns of :data:`RESULT_FIELDS`, kinds as documented)."""
-        self.blocks.append((tickets, cols))
+    def add_block(self, tickets: I64, rank: I64, cols: dict[str, Any]) -> None:
+        """Rows of the vectorised replay: one per ticket, ``rank``-th among the ticket's rows.
+
+        ``cols`` holds every result field but ``ticket_id``: int64
+        microseconds (:data:`NULL` for null) for instants and durations,
+        float64 for ``used_share``, int64 for ``cycle``,
+        :class:`~slaclock.batch._frames.Text` for text.
+        """
+        self.blocks.append((tickets, rank, cols))
 
     # ---- output ------------------------------------------------------------------------------
 
@@ -646,19 +624,9 @@ class _Run:
             if not isinstance(exc, TableFormatError):
                 exc.add_note(f"at {_TABLES[table]} row {row}, column {column}")
             raise exc
-        if self.blocks:
-            owner = np.concatenate([b[0] for b in self.blocks])
-            order = np.argsort(owner, kind="stable")
-            data = {}
-            for name in RESULT_FIELDS:
-                parts = [b[1][name] for b in self.blocks]
-                col = np.concatenate(parts) if len(parts) > 1 else parts[0]
-                data[name] = col if _is_identity(order) else col[order]
-        else:
-            data = _empty_results()
-        results = _frames.build(self.lib, data, _RESULT_KINDS)
+        results = _frames.build(self.lib, self._result_columns(), _RESULT_KINDS)
         err_data = {
-            "ticket_id": np.array([e[2] for e in every], dtype=object),
+            "ticket_id": np.array([*(e[2] for e in every), None], dtype=object)[:-1],
             "row": np.array([e[1] for e in every], dtype=np.int64),
             "field": np.array([f"{_TABLES[e[0]]}.{e[3]}" for e in every], dtype=object),
             "value": np.array([None if e[4] is None else str(e[4]) for e in every], dtype=object),
@@ -677,11 +645,51 @@ class _Run:
             vectorised=self.vectorised,
         )
 
+    def _result_columns(self) -> dict[str, Any]:
+        """The blocks put together: tickets in table order, each ticket's rows by rank."""
+        blocks = self.blocks
+        if not blocks:
+            return _empty_results()
+        owners = [b[0] for b in blocks]
+        counts = np.bincount(np.concatenate(owners), minlength=self.n)
+        offs = np.cumsum(counts) - counts
+        total = int(counts.sum())
+        where = [offs[t] + rank for t, rank, _ in blocks]
+        out: dict[str, Any] = {"ticket_id": self.ids.take(np.repeat(np.arange(self.n), counts))}
+        for name in RESULT_FIELDS:
+            if name == "ticket_id":
+                continue
+            parts = [b[2][name] for b in blocks]
+            if isinstance(parts[0], _frames.Text):
+                labels: dict[Any, int] = {}
+                codes = np.empty(total, dtype=np.int64)
+                for pos, part in zip(where, parts, strict=True):
+                    lut = np.array(
+                        [labels.setdefault(v, len(labels)) for v in part.labels] + [-1],
+                        dtype=np.int64,
+                    )
+                    codes[pos] = lut[part.codes]
+                out[name] = _frames.Text(codes, list(labels))
+            else:
+                col = np.empty(total, dtype=parts[0].dtype)
+                for pos, part in zip(where, parts, strict=True):
+                    col[pos] = part
+                out[name] = col
+        return {name: out[name] for name in RESULT_FIELDS}
+
 
 # ---- helpers -----------------------------------------------------------------------------------
 
+_HISTORY: Final = re.compile(r"history\[(\d+)\](?:\.(\w+))?")
+_ATTRIBUTE: Final = re.compile(r"attributes\[['\"](.+)['\"]\]")
+_KIND: Final = {k: i for i, k in enumerate(EVENT_KINDS)}
+#: In ``_Run.dup_of``: the id is not repeated.
+_UNIQUE: Final = np.iinfo(np.int64).min
 
-def _cell(table: int, row: int, column: str, value: Any, problem: str, hint: str = "") -> TableFormatError:
+
+def _cell(
+    table: int, row: int, column: str, value: Any, problem: str, hint: str = ""
+) -> TableFormatError:
     return TableFormatError.at(_TABLES[table], row, column, value, problem, hint)
 
 
@@ -693,104 +701,106 @@ def _plain(v: Any) -> Any:
     return v.item() if hasattr(v, "item") else v
 
 
+def _us_or_null(v: dt.datetime | dt.timedelta | None) -> int:
+    if v is None:
+        return int(NULL)
+    if isinstance(v, dt.datetime):
+        return (v - _EPOCH) // _ONE_US
+    return v // _ONE_US
+
+
 def _is_sorted(tpos: I64, seq: I64) -> bool:
     if len(tpos) < 2:
         return True
     d = np.diff(tpos)
     if (d < 0).any():
         return False
-    same = d == 0
-    return not bool((same & (seq[1:] < seq[:-1])).any())
+    return not bool(((d == 0) & (seq[1:] < seq[:-1])).any())
 
 
-def _is_identity(order: npt.NDArray[np.int64]) -> bool:
-    return bool(len(order) == 0 or (order == np.arange(len(order))).all())
-
-
-def _duplicated(ids: Objects) -> Bools:
-    n = len(ids)
-    if n == 0:
-        return np.zeros(0, dtype=bool)
-    seen: dict[Any, int] = {}
-    out = np.zeros(n, dtype=bool)
-    try:
-        arr = np.asarray(ids.tolist())
-        if arr.dtype.kind in "iu":
-            order = np.argsort(arr, kind="stable")
-            s = arr[order]
-            dup = np.zeros(n, dtype=bool)
-            eq = s[1:] == s[:-1]
-            dup[1:] |= eq
-            dup[:-1] |= eq
-            out[order] = dup
-            return out
-    except (ValueError, TypeError):
-        pass
-    for j, v in enumerate(ids.tolist()):
-        if v in seen:
-            out[j] = True
-            out[seen[v]] = True
-        else:
-            seen[v] = j
+def _duplicates(keys: I64, null: Bools) -> I64:
+    """Per row: :data:`_UNIQUE`, the first row of the same id (a later row), or
+    ``-(next row) - 1`` (the first row of a repeated id)."""
+    n = len(keys)
+    out = np.full(n, _UNIQUE, dtype=np.int64)
+    if n < 2:
+        return out
+    order = np.argsort(keys, kind="stable")
+    s = keys[order]
+    eq = (s[1:] == s[:-1]) & ~null[order][1:] & ~null[order][:-1]
+    if not eq.any():
+        return out
+    # the run of equal keys each row belongs to: its first (original) row
+    starts = np.concatenate(([True], ~eq))
+    run_first = order[np.maximum.accumulate(np.where(starts, np.arange(n), 0))]
+    in_run = np.concatenate(([False], eq)) | np.concatenate((eq, [False]))
+    later = in_run & ~starts
+    out[order[later]] = run_first[later]
+    firsts = in_run & starts
+    nxt = order[np.minimum(np.flatnonzero(firsts) + 1, n - 1)]
+    out[order[firsts]] = -nxt - 1
     return out
 
 
-def _ticket_positions(
-    tickets_col: Any, events_col: Any, lib: str, n: int, m: int
-) -> tuple[I64, list[tuple[Any, int]]]:
+def _ticket_positions(tickets: _frames.Ids, events: _frames.Ids) -> tuple[I64, list[tuple[Any, int]]]:
     """The tickets-table position of each event row (-1 for an unknown id), and the
     unknown ids with their first events row."""
-    tids = _frames.objects(tickets_col, lib)
-    eids = _frames.objects(events_col, lib)
-    t_arr = _as_int_ids(tids)
-    e_arr = _as_int_ids(eids)
-    if t_arr is not None and e_arr is not None:
-        order = np.argsort(t_arr, kind="stable")
-        s = t_arr[order]
-        j = np.searchsorted(s, e_arr)
+    n, m = len(tickets), len(events)
+    if tickets.ints is not None and events.ints is not None:
+        t = tickets.ints
+        if n and bool((np.diff(t) > 0).all()):
+            order = None
+            s = t
+        else:
+            order = np.argsort(t, kind="stable")
+            s = t[order]
+        e = events.ints
+        j = np.searchsorted(s, e)
         jc = np.minimum(j, max(n - 1, 0))
-        found = (j < n) & (s[jc] == e_arr) if n else np.zeros(m, dtype=bool)
-        pos = np.where(found, order[jc] if n else 0, -1).astype(np.int64)
+        found = (j < n) & (s[jc] == e) & ~events.null if n else np.zeros(m, dtype=bool)
+        pos = jc if order is None else order[jc]
+        pos = np.where(found, pos, -1)
     else:
         index: dict[Any, int] = {}
-        for k, v in enumerate(tids.tolist()):
-            index.setdefault(v, k)
-        pos = np.fromiter((index.get(v, -1) for v in eids.tolist()), dtype=np.int64, count=m)
+        values = [tickets.value(k) for k in range(n)] if tickets.codes is None else None
+        if values is not None:
+            for k, v in enumerate(values):
+                index.setdefault(v, k)
+        else:
+            assert tickets.codes is not None and tickets.labels is not None
+            first_row = np.full(len(tickets.labels) + 1, -1, dtype=np.int64)
+            first_row[tickets.codes[::-1]] = np.arange(n - 1, -1, -1)
+            for c, v in enumerate(tickets.labels):
+                if first_row[c] >= 0:
+                    index[_plain(v)] = int(first_row[c])
+        if events.codes is not None:
+            assert events.labels is not None
+            lut = np.array([index.get(_plain(v), -1) for v in events.labels] + [-1], dtype=np.int64)
+            pos = lut[events.codes]
+        else:
+            pos = np.fromiter((index.get(events.value(r), -1) for r in range(m)), np.int64, m)
     orphans: list[tuple[Any, int]] = []
     missing = np.flatnonzero(pos < 0)
     if len(missing):
         seen: set[Any] = set()
         for r in missing.tolist():
-            v = eids[r]
+            v = events.value(r)
             if v not in seen:
                 seen.add(v)
                 orphans.append((v, r))
-    return pos, orphans
+    return pos.astype(np.int64, copy=False), orphans
 
 
-def _as_int_ids(ids: Objects) -> I64 | None:
-    if len(ids) == 0:
-        return np.zeros(0, dtype=np.int64)
-    first = ids[0]
-    if isinstance(first, (int, np.integer)) and not isinstance(first, bool):
-        try:
-            arr = np.array(ids.tolist(), dtype=np.int64)
-        except (TypeError, ValueError, OverflowError):
-            return None
-        return arr
-    return None
-
-
-def _empty_results() -> dict[str, npt.NDArray[Any]]:
-    out: dict[str, npt.NDArray[Any]] = {}
+def _empty_results() -> dict[str, Any]:
+    out: dict[str, Any] = {}
     for name in RESULT_FIELDS:
         kind = _RESULT_KINDS[name]
-        dtype: Any = {
-            "instant": np.int64,
-            "duration": np.int64,
-            "int": np.int64,
-            "float": np.float64,
-        }.get(kind, object)
-        out[name] = np.zeros(0, dtype=dtype)
+        if kind in ("instant", "duration", "int"):
+            out[name] = np.zeros(0, dtype=np.int64)
+        elif kind == "float":
+            out[name] = np.zeros(0, dtype=np.float64)
+        elif kind == "id":
+            out[name] = np.zeros(0, dtype=object)
+        else:
+            out[name] = _frames.Text(np.zeros(0, dtype=np.int64), [])
     return out
-
