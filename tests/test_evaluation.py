@@ -409,3 +409,28 @@ def test_targets_of_one_metric_share_their_start_and_stop_events() -> None:
             ),
         ],
     )
+
+
+def test_result_as_dict_keeps_schema_order_and_nested_tuples() -> None:
+    import datetime as dt
+
+    from slaclock import Calendar, StatusChange, Ticket
+    from slaclock.evaluation import RESULT_FIELDS, evaluate
+    from slaclock.policies import BusinessTime, FractionWarning, Policy, Target
+
+    cal = Calendar.always_open("UTC")
+    policy = Policy(
+        "p",
+        ["P1"],
+        {"open": "running", "solved": "stopped"},
+        [Target("resolution", "P1", BusinessTime(dt.timedelta(hours=2)), cal,
+                warnings=[FractionWarning.parse("50%")])],
+    )
+    t0 = dt.datetime(2026, 1, 5, 9, tzinfo=dt.UTC)
+    ticket = Ticket("T", "P1", [StatusChange(t0, status="open")])
+    r = evaluate(ticket, policy, now=t0 + dt.timedelta(hours=3)).results[0]
+    d = r.as_dict()
+    assert list(d) == list(RESULT_FIELDS)
+    assert d["warnings"] == ({"label": "50%", "at": t0 + dt.timedelta(hours=1)},)
+    assert d["earlier"] == ()
+    assert d["outcome"] == "breached"

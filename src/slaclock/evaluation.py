@@ -189,7 +189,10 @@ class Result:
 
     def as_dict(self) -> dict[str, Any]:
         """The fields as a dict in schema order (nested values as tuples of dicts)."""
-        return attrs.asdict(self, recurse=True, retain_collection_types=True)
+        out = {name: getattr(self, name) for name in RESULT_FIELDS}
+        out["earlier"] = tuple(attrs.asdict(e) for e in self.earlier)
+        out["warnings"] = tuple(attrs.asdict(w) for w in self.warnings)
+        return out
 
 
 RESULT_FIELDS: tuple[str, ...] = tuple(f.name for f in attrs.fields(Result))

@@ -310,17 +310,11 @@ def _whole(values: npt.NDArray[Any], mask: Bools) -> bool:
 
 def instants(col: Any, table: str, name: str, assume_tz: Any) -> tuple[I64, Bools]:
     """An instant column as UTC microseconds and its null mask (nulls hold :data:`NULL`)."""
-    try:
-        from slaclock.batch._columns import instants_to_us
-    except ImportError:  # TEMPORARY until _columns lands
-        import pandas as pd
-        ser = col if isinstance(col, pd.Series) else pd.Series(col.to_pandas())
-        null = ser.isna().to_numpy()
-        us = ser.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy().astype("M8[us]").view(np.int64)
-    else:
-        got = instants_to_us(col, f"{table}.{name}", assume_tz=assume_tz)
-        us = np.asarray(got.us, dtype=np.int64)
-        null = np.zeros(len(us), dtype=bool) if got.null is None else np.asarray(got.null, dtype=bool)
+    from slaclock.batch._columns import instants_to_us
+
+    got = instants_to_us(col, f"{table}.{name}", assume_tz=assume_tz)
+    us = np.asarray(got.us, dtype=np.int64)
+    null = np.zeros(len(us), dtype=bool) if got.null is None else np.asarray(got.null, dtype=bool)
     if null.any():
         us = np.where(null, NULL, us)
     return us, null
