@@ -82,8 +82,6 @@ from slaclock.tickets import (
 __all__ = [
     "EVENTS_COLUMNS",
     "EVENT_KINDS",
-    "event_from_row",
-    "event_value",
     "SAMPLE_ATTRIBUTES",
     "SAMPLE_END",
     "SAMPLE_NOW",
@@ -92,6 +90,8 @@ __all__ = [
     "SAMPLE_TICKETS",
     "TICKETS_COLUMNS",
     "TableRead",
+    "event_from_row",
+    "event_value",
     "format_instant",
     "generate_sample",
     "load_sample",

@@ -31,7 +31,9 @@ POLICY = Policy(
     {"new": "running", "open": "running", "pending": "paused", "solved": "stopped"},
     [
         Target("first_response", "P1", BusinessTime(H), CAL),
-        Target("resolution", "P1", BusinessTime(4 * H), CAL, warnings=[FractionWarning.parse("50%")]),
+        Target(
+            "resolution", "P1", BusinessTime(4 * H), CAL, warnings=[FractionWarning.parse("50%")]
+        ),
         Target("first_response", "P2", BusinessTime(2 * H), CAL),
         Target("resolution", "P2", BusinessTime(8 * H), CAL),
     ],
@@ -132,7 +134,15 @@ def test_unknown_status_names_the_events_row_and_gives_the_scalar_message() -> N
     got, errs = bad_run(tf, ef)
     assert (got.scored, got.failed) == (3, 1)
     (e,) = errs
-    bad = Ticket(2, "P2", [*TICKETS[1].history[:2], StatusChange(TICKETS[1].history[2].at, status="wip"), *TICKETS[1].history[3:]])
+    bad = Ticket(
+        2,
+        "P2",
+        [
+            *TICKETS[1].history[:2],
+            StatusChange(TICKETS[1].history[2].at, status="wip"),
+            *TICKETS[1].history[3:],
+        ],
+    )
     with pytest.raises(UnknownStatusError) as scalar:
         evaluate(bad, POLICY, now=NOW)
     assert e == {
@@ -150,7 +160,12 @@ def test_unknown_status_names_the_events_row_and_gives_the_scalar_message() -> N
     ("column", "value", "field", "message"),
     [
         ("kind", "note", "events.kind", "events row 6, column kind: is not an event kind"),
-        ("value", "maybe", "events.value", "events row 6, column value: an agent reply is 'public' or 'private'"),
+        (
+            "value",
+            "maybe",
+            "events.value",
+            "events row 6, column value: an agent reply is 'public' or 'private'",
+        ),
         ("seq", 1, "events.seq", "events row 6, column seq: repeats the seq of row 5"),
     ],
 )
@@ -168,7 +183,7 @@ def test_events_out_of_time_order_and_created_at_mismatch() -> None:
     tf, ef = frames()
     ef.loc[2, "at"] = ef.loc[0, "at"] - pd.Timedelta(minutes=1)  # ticket 1, before its first
     tf.loc[3, "created_at"] = tf.loc[3, "created_at"] + pd.Timedelta(seconds=1)
-    got, errs = bad_run(tf, ef)
+    _, errs = bad_run(tf, ef)
     assert [(e["ticket_id"], e["field"], e["row"]) for e in errs] == [
         (4, "tickets.created_at", 3),
         (1, "events.at", 2),
@@ -202,7 +217,9 @@ def test_duplicate_ids_orphans_and_tickets_without_events() -> None:
         (99, "events.ticket_id", 10),
     ]
     assert errs[0]["message"] == "tickets row 0, column ticket_id: is repeated at row 2 (got 1)"
-    assert errs[1]["message"] == "tickets row 2, column ticket_id: repeats the ticket of row 0 (got 1)"
+    assert (
+        errs[1]["message"] == "tickets row 2, column ticket_id: repeats the ticket of row 0 (got 1)"
+    )
     assert "has no events" in errs[2]["message"]
     assert (got.tickets, got.scored, got.failed, got.orphans) == (4, 1, 3, 1)
 
@@ -213,7 +230,11 @@ def test_future_events_and_unknown_severity() -> None:
     early = T0 + dt.timedelta(hours=2)
     got, errs = bad_run(tf, ef)
     (e,) = errs
-    assert (e["ticket_id"], e["field"], e["error"]) == (2, "tickets.severity", "UnknownSeverityError")
+    assert (e["ticket_id"], e["field"], e["error"]) == (
+        2,
+        "tickets.severity",
+        "UnknownSeverityError",
+    )
     got = score(tf[tf.ticket_id == 1], ef[ef.ticket_id == 1], POLICY, now=early, on_error="mark")
     (e,) = got.errors.to_dict("records")
     assert (e["field"], e["row"], e["error"]) == ("events.at", 3, "FutureEventError")
@@ -231,7 +252,9 @@ def test_raise_mode_raises_the_first_error_with_its_place() -> None:
     assert "at tickets row 3, column severity" in exc.value.__notes__
     ef.loc[9, "kind"] = "note"
     tf.loc[3, "severity"] = "P2"
-    with pytest.raises(TableFormatError, match="events row 7, column value|events row 9, column kind"):
+    with pytest.raises(
+        TableFormatError, match=r"events row 7, column value|events row 9, column kind"
+    ):
         score(tf, ef, POLICY, now=NOW)
 
 
@@ -243,7 +266,12 @@ def test_unsorted_text_ids_give_the_same_rows() -> None:
     got = score(tf, shuffled, POLICY, now=NOW)
     assert rows(got.results) == want
     assert got.vectorised == 4
-    cat = score(tf.astype({"ticket_id": "category"}), shuffled.astype({"ticket_id": "category", "kind": "category"}), POLICY, now=NOW)
+    cat = score(
+        tf.astype({"ticket_id": "category"}),
+        shuffled.astype({"ticket_id": "category", "kind": "category"}),
+        POLICY,
+        now=NOW,
+    )
     assert rows(cat.results) == want
 
 
@@ -253,7 +281,9 @@ def test_other_libraries_give_the_same_rows(library: str) -> None:
     want = rows(score(*frames(), POLICY, now=NOW).results)
     tf, ef = tables_from_tickets(TICKETS, library=library)
     got = score(tf, ef, POLICY, now=NOW)
-    assert type(got.results).__module__.split(".")[0] == ("polars" if library == "polars" else "pyarrow")
+    assert type(got.results).__module__.split(".")[0] == (
+        "polars" if library == "polars" else "pyarrow"
+    )
     assert rows(got.results.to_pandas()) == want
 
 

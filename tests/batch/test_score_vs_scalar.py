@@ -53,7 +53,9 @@ def batch_cases(
             ]
         tickets.append(Ticket(i + 1, t.severity, history, attributes=t.attributes))
     last = max(t.history[-1].at for t in tickets)
-    now = last + draw(st.sampled_from([dt.timedelta(0), dt.timedelta(hours=3), dt.timedelta(days=2)]))
+    now = last + draw(
+        st.sampled_from([dt.timedelta(0), dt.timedelta(hours=3), dt.timedelta(days=2)])
+    )
     return tickets, policy, now
 
 
@@ -69,7 +71,9 @@ def _plain(name: str, value: Any) -> Any:
     return value
 
 
-def _expected(tickets: list[Ticket], policy: Policy, now: dt.datetime) -> tuple[list[dict[str, Any]], set[Any]]:
+def _expected(
+    tickets: list[Ticket], policy: Policy, now: dt.datetime
+) -> tuple[list[dict[str, Any]], set[Any]]:
     rows = []
     failed = set()
     for t in tickets:

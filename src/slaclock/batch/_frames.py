@@ -106,7 +106,8 @@ class Ids:
         blank = np.array(
             [isinstance(v, str) and not v.strip() for v in self.labels] + [True], dtype=bool
         )
-        return self.null | blank[self.codes]
+        out: Bools = self.null | blank[self.codes]
+        return out
 
     def take(self, idx: I64) -> Any:
         """Output column data for rows ``idx``: int64, a :class:`Text`, or an object array."""
@@ -262,20 +263,6 @@ def _factorize(values: Sequence[Any]) -> tuple[npt.NDArray[np.int64], list[Any]]
     return out, list(seen)
 
 
-def objects(col: Any, lib: str) -> Objects:
-    """A column as a numpy object array of Python values (None for null)."""
-    if lib == "pandas":
-        arr = col.astype(object).to_numpy()
-        mask = col.isna().to_numpy()
-        if mask.any():
-            arr = arr.copy()
-            arr[mask] = None
-        return np.asarray(arr, dtype=object)
-    if lib == "polars":
-        return np.asarray(col.to_list() + [None], dtype=object)[:-1]
-    return np.asarray(col.to_pylist() + [None], dtype=object)[:-1]
-
-
 def integers(col: Any, lib: str, table: str, name: str) -> tuple[I64, Bools]:
     """A whole-number column as int64 and its null mask."""
     if lib == "pandas":
@@ -299,8 +286,11 @@ def integers(col: Any, lib: str, table: str, name: str) -> tuple[I64, Bools]:
             mask = col.is_null().to_numpy(zero_copy_only=False)
             filled = col.fill_null(0) if col.null_count else col
             return filled.to_numpy(zero_copy_only=False).astype(np.int64), mask
-    raise TableFormatError(f"{table}.{name}", str(getattr(col, "dtype", getattr(col, "type", "?"))),
-                           "must be a column of whole numbers")
+    raise TableFormatError(
+        f"{table}.{name}",
+        str(getattr(col, "dtype", getattr(col, "type", "?"))),
+        "must be a column of whole numbers",
+    )
 
 
 def _whole(values: npt.NDArray[Any], mask: Bools) -> bool:
@@ -381,7 +371,11 @@ def _build_polars(data: Mapping[str, Any], kinds: Kinds) -> Any:
             labels = pl.Series(name, [str(v) for v in values.labels], dtype=pl.String)
             null = values.codes < 0
             idx = pl.Series(np.where(null, 0, values.codes).astype(np.uint32))
-            s = labels.gather(idx) if len(labels) else pl.Series(name, [None] * len(null), dtype=pl.String)
+            s = (
+                labels.gather(idx)
+                if len(labels)
+                else pl.Series(name, [None] * len(null), dtype=pl.String)
+            )
             if len(labels) and null.any():
                 s = s.scatter(np.flatnonzero(null), None)
             cols.append(s.alias(name))

@@ -39,6 +39,7 @@ import numpy.typing as npt
 from slaclock._instants import YEAR_US
 from slaclock.batch._frames import NULL, Text
 from slaclock.batch._kernels import PAST, busy_before, first_reaching, window
+from slaclock.calendars import Calendar
 from slaclock.errors import SlaClockError
 from slaclock.policies import (
     BusinessTime,
@@ -209,6 +210,7 @@ class _Subset(_Events):
 def _matches(trigger_kind: str, value: str | None, run: _Run, ev: _Events) -> Bools:
     """Events a stop trigger matches (``Trigger.matches``, vectorised)."""
     labels = run.value_labels
+    m: Bools
     if trigger_kind == "agent_reply":
         m = ev.kind == _K["agent_reply"]
         if value is not None:  # "public": anything but an explicit "private"
@@ -216,7 +218,8 @@ def _matches(trigger_kind: str, value: str | None, run: _Run, ev: _Events) -> Bo
             m &= ~private[ev.value]
         return m
     if trigger_kind in ("customer_reply", "update"):
-        return ev.kind == _K[trigger_kind]
+        m = ev.kind == _K[trigger_kind]
+        return m
     if trigger_kind in ("assignment", "status"):
         m = ev.kind == _K[trigger_kind]
         if value is not None:
@@ -330,15 +333,17 @@ def _unit_rows(
     seg_to = np.empty(total_seg, dtype=np.int64)
     seg_to[:-1] = seg_from[1:]
     seg_to[seg_off + nseg - 1] = end
-    cycle = _Cycle(s, end, ended, end_by_trigger, seg_from, seg_to, seg_state, seg_owner, seg_off, nseg)
+    cycle = _Cycle(
+        s, end, ended, end_by_trigger, seg_from, seg_to, seg_state, seg_owner, seg_off, nseg
+    )
 
     codes = sorted(targets)
     local = np.full(len(run.sev_labels) + 1, -1, dtype=np.int64)
     local[codes] = np.arange(len(codes))
     which = local[sevs]  # the target of each ticket, by position in `codes`
     ordered = [targets[c] for c in codes]
-    goal = np.array([t.goal.duration // _ONE_US for t in ordered], dtype=np.int64)[which]
-    cols = _empty_cols(k)
+    goal = np.array([_goal_us(t) for t in ordered], dtype=np.int64)[which]
+    cols: dict[str, Any] = _empty_cols(k)
     groups = _calendars(run, ordered, which, tickets)
     for cal, members in groups:
         if cal is None:
@@ -360,11 +365,29 @@ def _unit_rows(
     return cols, good
 
 
+def _goal_us(target: Target) -> int:
+    goal = target.goal
+    assert isinstance(goal, (BusinessTime, CalendarTime))  # _target_ok
+    return goal.duration // _ONE_US
+
+
 def _empty_cols(k: int) -> dict[str, npt.NDArray[Any]]:
-    names_i64 = (
-        "start stop goal used elapsed paused_business paused_wall remaining overdue_by "
-        "due due_if_resumed original_due breached_at next_event_at"
-    ).split()
+    names_i64 = [
+        "start",
+        "stop",
+        "goal",
+        "used",
+        "elapsed",
+        "paused_business",
+        "paused_wall",
+        "remaining",
+        "overdue_by",
+        "due",
+        "due_if_resumed",
+        "original_due",
+        "breached_at",
+        "next_event_at",
+    ]
     cols: dict[str, npt.NDArray[Any]] = {n: np.empty(k, dtype=np.int64) for n in names_i64}
     cols["status_code"] = np.zeros(k, dtype=np.int64)
     cols["outcome_code"] = np.zeros(k, dtype=np.int64)
@@ -372,22 +395,23 @@ def _empty_cols(k: int) -> dict[str, npt.NDArray[Any]]:
     return cols
 
 
-def _calendars(run: _Run, targets: list[Target], which: I64, tickets: I64) -> list[tuple[Any, I64]]:
+def _calendars(
+    run: _Run, targets: list[Target], which: I64, tickets: I64
+) -> list[tuple[Calendar | None, I64]]:
     """The calendar of each ticket's target, grouped (None for tickets whose attributes pick none)."""
     from slaclock.policies import CalendarChoice
 
     k = len(which)
     keys = np.zeros(k, dtype=np.int64)
-    found: dict[int, Any] = {}  # id(calendar) -> calendar
-    key_of: dict[tuple[int, int], int] = {}
-    cals: list[Any] = []
+    key_of: dict[int, int] = {}  # id(calendar) -> key
+    cals: list[Calendar | None] = []
     for j, target in enumerate(targets):
         mine = which == j
         if not mine.any():
             continue
         choice = target.calendar
         if isinstance(target.goal, CalendarTime) or not isinstance(choice, CalendarChoice):
-            per = [(target.calendar_for({}), mine)]
+            per: list[tuple[Calendar | None, Bools]] = [(target.calendar_for({}), mine)]
         elif choice.attribute not in run.attr_names:
             per = [(choice.default, mine)]
         else:
@@ -400,17 +424,18 @@ def _calendars(run: _Run, targets: list[Target], which: I64, tickets: I64) -> li
                 if code >= 0:
                     value = labels[code]
                     if value is not None and value != "":
-                        attrs_map[choice.attribute] = value.item() if hasattr(value, "item") else value
+                        attrs_map[choice.attribute] = (
+                            value.item() if hasattr(value, "item") else value
+                        )
                 try:
                     cal = choice.resolve(attrs_map)
                 except SlaClockError:
                     cal = None
                 per.append((cal, mine & (codes == code)))
         for cal, mask in per:
-            key = key_of.setdefault((id(cal), 0), len(cals))
+            key = key_of.setdefault(id(cal), len(cals))
             if key == len(cals):
                 cals.append(cal)
-                found[id(cal)] = cal
             keys[mask] = key
     if len(cals) == 1:
         return [(cals[0], np.arange(k))]
@@ -432,7 +457,12 @@ def _measure(
     k = len(members)
     s, end, ended = cy.start, cy.end, cy.ended
     seg_from, seg_to, seg_state, seg_owner, seg_off, nseg = (
-        cy.seg_from, cy.seg_to, cy.seg_state, cy.seg_owner, cy.seg_off, cy.nseg
+        cy.seg_from,
+        cy.seg_to,
+        cy.seg_state,
+        cy.seg_owner,
+        cy.seg_off,
+        cy.nseg,
     )
     horizon = cal.horizon_years * YEAR_US
     lo = int(s.min())

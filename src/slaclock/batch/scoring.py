@@ -41,7 +41,7 @@ import numpy.typing as npt
 
 from slaclock._instants import from_us, to_us
 from slaclock.batch import _frames
-from slaclock.batch._frames import NULL, I64, Bools
+from slaclock.batch._frames import I64, NULL, Bools
 from slaclock.errors import InputError, SlaClockError, TableFormatError
 from slaclock.evaluation import RESULT_FIELDS, Result, evaluate
 from slaclock.policies import Policy, PolicyBook
@@ -239,16 +239,20 @@ def tables_from_tickets(
     """
     if library not in _frames.LIBRARIES:
         raise InputError("library", library, f"must be one of {', '.join(_frames.LIBRARIES)}")
-    names = sorted({k for t in tickets for k in t.attributes}) if attributes is None else list(attributes)
+    names = (
+        sorted({k for t in tickets for k in t.attributes})
+        if attributes is None
+        else list(attributes)
+    )
     tcols: dict[str, npt.NDArray[Any]] = {
         "ticket_id": np.array([t.id for t in tickets] + [None], dtype=object)[:-1],
         "severity": np.array([t.severity for t in tickets], dtype=object),
         "created_at": np.array([_us(t.created_at) for t in tickets], dtype=np.int64),
     }
     for name in names:
-        tcols[name] = np.array(
-            [t.attributes.get(name) for t in tickets] + [None], dtype=object
-        )[:-1]
+        tcols[name] = np.array([t.attributes.get(name) for t in tickets] + [None], dtype=object)[
+            :-1
+        ]
     ids, seqs, ats, kinds, values = [], [], [], [], []
     for t in tickets:
         for k, event in enumerate(t.history, 1):
@@ -264,7 +268,12 @@ def tables_from_tickets(
         "kind": np.array(kinds, dtype=object),
         "value": np.array(values, dtype=object),
     }
-    tkinds = {"ticket_id": "id", "severity": "text", "created_at": "instant", **dict.fromkeys(names, "id")}
+    tkinds = {
+        "ticket_id": "id",
+        "severity": "text",
+        "created_at": "instant",
+        **dict.fromkeys(names, "id"),
+    }
     ekinds = {"ticket_id": "id", "seq": "int", "at": "instant", "kind": "text", "value": "text"}
     return _frames.build(library, tcols, tkinds), _frames.build(library, ecols, ekinds)
 
@@ -282,7 +291,9 @@ class _Errors:
     def __init__(self) -> None:
         self.rows: list[tuple[int, int, Any, str, Any, SlaClockError]] = []
 
-    def add(self, table: int, row: int, tid: Any, column: str, value: Any, exc: SlaClockError) -> None:
+    def add(
+        self, table: int, row: int, tid: Any, column: str, value: Any, exc: SlaClockError
+    ) -> None:
         self.rows.append((table, row, tid, column, value, exc))
 
     def sorted(self) -> list[tuple[int, int, Any, str, Any, SlaClockError]]:
@@ -438,7 +449,9 @@ class _Run:
                 continue
             rep = int(first[g])
             try:
-                p = book.select_for(from_us(int(when[rep])), self._attributes(rep), as_of=self.as_of)
+                p = book.select_for(
+                    from_us(int(when[rep])), self._attributes(rep), as_of=self.as_of
+                )
             except SlaClockError:
                 continue
             if id(p) not in chosen:
@@ -481,7 +494,9 @@ class _Run:
         other = int(self.dup_of[i])
         if other != _UNIQUE:
             problem = (
-                f"repeats the ticket of row {other}" if other >= 0 else f"is repeated at row {-other - 1}"
+                f"repeats the ticket of row {other}"
+                if other >= 0
+                else f"is repeated at row {-other - 1}"
             )
             err(0, i, tid, "ticket_id", tid, _cell(0, i, "ticket_id", tid, problem))
             return
@@ -614,10 +629,10 @@ class _Run:
 
     def finish(self, on_error: OnError) -> Scored:
         errors = self.errors.sorted()
-        orphan_rows = []
+        orphan_rows: list[tuple[int, int, Any, str, Any, SlaClockError]] = []
         for tid, r in self.orphan_ids:
-            exc = _cell(1, r, "ticket_id", tid, "is not a ticket of the tickets table")
-            orphan_rows.append((1, r, tid, "ticket_id", tid, exc))
+            orphan = _cell(1, r, "ticket_id", tid, "is not a ticket of the tickets table")
+            orphan_rows.append((1, r, tid, "ticket_id", tid, orphan))
         every = sorted([*errors, *orphan_rows], key=lambda e: (e[0], e[1]))
         if on_error == "raise" and every:
             table, row, _tid, column, _value, exc = every[0]
@@ -742,7 +757,9 @@ def _duplicates(keys: I64, null: Bools) -> I64:
     return out
 
 
-def _ticket_positions(tickets: _frames.Ids, events: _frames.Ids) -> tuple[I64, list[tuple[Any, int]]]:
+def _ticket_positions(
+    tickets: _frames.Ids, events: _frames.Ids
+) -> tuple[I64, list[tuple[Any, int]]]:
     """The tickets-table position of each event row (-1 for an unknown id), and the
     unknown ids with their first events row."""
     n, m = len(tickets), len(events)
