@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import importlib
 import zoneinfo
 from collections.abc import Sequence
 from typing import Any, Final
@@ -141,11 +140,6 @@ class Column:
 
 
 # ---- reading -------------------------------------------------------------------------------
-
-
-def _module(name: str) -> Any:
-    """Import ``name`` (pyarrow ships no type information: its functions are ``Any`` here)."""
-    return importlib.import_module(name)
 
 
 def _lib(values: object) -> str:
@@ -371,7 +365,7 @@ def _pandas_instants(values: Any, field: str, assume_tz: Any) -> Column:
         values = pd.Series(values)
     dtype = values.dtype
     if isinstance(dtype, pd.ArrowDtype):
-        pa = _module("pyarrow")
+        import pyarrow as pa
 
         arrow = pa.array(values.array)
         got = _arrow_instants(arrow, field, assume_tz)
@@ -417,12 +411,12 @@ def _polars_ints(values: Any) -> tuple[I64, Bools | None]:
 
 def _arrow_ints(values: Any) -> tuple[I64, Bools | None, Any]:
     """The int64 values (NULL at nulls), null mask and type of a pyarrow (Chunked)Array."""
-    pa = _module("pyarrow")
+    import pyarrow as pa
 
     typ = values.type
     as_int = values.cast(pa.int64())
     if values.null_count:
-        pc = _module("pyarrow.compute")
+        import pyarrow.compute as pc
 
         null = np.asarray(values.is_null().to_numpy(zero_copy_only=False), dtype=bool)
         raw = pc.fill_null(as_int, NULL).to_numpy()
@@ -436,7 +430,7 @@ def _arrow_ints(values: Any) -> tuple[I64, Bools | None, Any]:
 
 
 def _arrow_instants(values: Any, field: str, assume_tz: Any) -> Column:
-    pa = _module("pyarrow")
+    import pyarrow as pa
 
     if isinstance(values, (pa.Array, pa.ChunkedArray)) and pa.types.is_timestamp(values.type):
         raw, null, typ = _arrow_ints(values)
@@ -605,7 +599,7 @@ def _pandas_durations(values: Any, field: str) -> Column:
         values = pd.Series(values)
     dtype = values.dtype
     if isinstance(dtype, pd.ArrowDtype):
-        pa = _module("pyarrow")
+        import pyarrow as pa
 
         got = _arrow_durations(pa.array(values.array), field)
         return attrs.evolve(got, kind="pandas", source=values)
@@ -630,7 +624,7 @@ def _polars_durations(values: Any, field: str) -> Column:
 
 
 def _arrow_durations(values: Any, field: str) -> Column:
-    pa = _module("pyarrow")
+    import pyarrow as pa
 
     if isinstance(values, (pa.Array, pa.ChunkedArray)) and pa.types.is_duration(values.type):
         raw, null, typ = _arrow_ints(values)
@@ -695,7 +689,7 @@ def us_to_instants(us: I64, null: Bools | None, like: Column) -> Any:
         s = pl.Series(like.source.name, us.view("M8[us]"))
         return s.cast(pl.Datetime("us", like.tz or "UTC"))
     if kind == "arrow":
-        pa = _module("pyarrow")
+        import pyarrow as pa
 
         arr = pa.array(us, type=pa.timestamp("us", tz=like.tz or "UTC"), mask=null)
         return pa.chunked_array([arr]) if isinstance(like.source, pa.ChunkedArray) else arr
@@ -731,7 +725,7 @@ def us_to_durations(us: I64, null: Bools | None, like: Column) -> Any:
 
         return pl.Series(like.source.name, us.view("m8[us]"))
     if kind == "arrow":
-        pa = _module("pyarrow")
+        import pyarrow as pa
 
         arr = pa.array(us, type=pa.duration("us"), mask=null)
         return pa.chunked_array([arr]) if isinstance(like.source, pa.ChunkedArray) else arr
@@ -771,7 +765,7 @@ def to_bools(values: Bools, null: Bools | None, like: Column) -> Any:
         s = pl.Series(like.source.name, values)
         return s if null is None else s.scatter(np.flatnonzero(null), None)
     if kind == "arrow":
-        pa = _module("pyarrow")
+        import pyarrow as pa
 
         arr = pa.array(values, type=pa.bool_(), mask=null)
         return pa.chunked_array([arr]) if isinstance(like.source, pa.ChunkedArray) else arr
