@@ -16,7 +16,7 @@ import importlib.util
 import sys
 import time
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 from zoneinfo import ZoneInfo
 
 from slaclock import __version__
@@ -48,7 +48,7 @@ end, 2026-10-31T00:00:00Z, with the example policy (slaclock/data/example_policy
 """
 
 _SCORE_HELP = """\
-tables (CSV, UTF-8, with a header row):
+tables (CSV, UTF-8, with a header row; or Parquet files, or directories of them):
   tickets: ticket_id, severity, created_at, then one column per ticket attribute
            (tier, region, ...; an empty cell means the ticket has no such attribute)
   events:  ticket_id, seq, at, kind, value; kind is status, agent_reply, customer_reply,
@@ -56,6 +56,14 @@ tables (CSV, UTF-8, with a header row):
            the team, the severity or the cancel reason (empty for customer replies and
            updates); seq orders a ticket's events, same-instant events apply in seq order
   instants are ISO 8601 with a UTC offset: 2026-03-02T14:05:00Z or 2026-03-02T09:05:00-05:00
+  (in Parquet: timestamp columns with a time zone)
+
+large tables: Parquet input (.parquet, .pq, or a directory of Parquet files), compressed
+  CSV (.csv.gz) or --chunk-tickets N is scored in chunks of N tickets (default 100000)
+  with bounded memory, a progress bar on stderr (with tqdm, on a terminal) and the same
+  results; it needs pyarrow. Tables sorted by ticket_id are read in one pass each, others
+  are first partitioned by ticket id into temporary files. Plain CSV files without
+  --chunk-tickets are read whole by the CSV reader (no pyarrow needed).
 
 results: one row per ticket, target and cycle; the columns are the Result fields
   (schema version 1): instants ISO 8601 UTC with Z, durations exact decimal seconds
@@ -71,9 +79,11 @@ exit codes:
      without --keep-going (one line on stderr naming file, row and column); nothing
      is written
 
-example:
+examples:
   slaclock score --tickets tickets.csv --events events.csv --policy policy.toml \\
       --now 2026-10-31T00:00:00Z --out results.csv
+  slaclock score --tickets tickets.parquet --events events.parquet --policy policy.toml \\
+      --now 2026-10-31T00:00:00Z --out results.parquet --chunk-tickets 200000
 """
 
 
@@ -343,10 +353,15 @@ def score(args: argparse.Namespace) -> int:
     if fmt == "parquet" and importlib.util.find_spec("pyarrow") is None:
         _error("--format parquet needs pyarrow, which is not installed (pip install pyarrow)")
         return 2
+    if args.chunk_tickets is not None and args.chunk_tickets < 1:
+        _error(f"--chunk-tickets: must be a whole number >= 1 (got {args.chunk_tickets})")
+        return 2
     try:
         now = parse_instant(args.now, "--now")
         as_of = None if args.as_of is None else parse_instant(args.as_of, "--as-of")
         book = load_policy(args.policy)
+        if _streams(args):
+            return _score_chunks(args, fmt, book, now, as_of)
         read = scan_tables(args.tickets, args.events)
     except OSError as exc:
         _error(f"{exc.filename}: cannot be read ({exc.strerror})")
@@ -386,6 +401,129 @@ def score(args: argparse.Namespace) -> int:
     return 1 if bad else 0
 
 
+def _streams(args: argparse.Namespace) -> bool:
+    """Whether ``slaclock score`` reads in chunks: anything but two plain CSV files, or
+    ``--chunk-tickets``. Plain CSV keeps the CSV reader of :mod:`slaclock.samples`
+    (whole tables in memory, no pyarrow needed, its messages)."""
+    if args.chunk_tickets is not None:
+        return True
+    return not all(str(p).lower().endswith(".csv") for p in (args.tickets, args.events))
+
+
+def _score_chunks(
+    args: argparse.Namespace, fmt: str, book: PolicyBook, now: dt.datetime, as_of: dt.datetime | None
+) -> int:
+    """``slaclock score`` in chunks (:mod:`slaclock.batch.files`): the same results, exit codes
+    and messages (file, 1-based data row, column) as the CSV reader."""
+    if importlib.util.find_spec("pyarrow") is None:
+        _error(
+            "Parquet input and --chunk-tickets need pyarrow, which is not installed "
+            "(pip install pyarrow)"
+        )
+        return 2
+    from slaclock.batch._outputs import open_sink
+    from slaclock.batch._pieces import Labels
+    from slaclock.batch.files import Run, Sink
+
+    labels = Labels(tickets=str(args.tickets), events=str(args.events), base=1)
+    try:
+        run = Run.build(
+            args.tickets,
+            args.events,
+            book,
+            now=now,
+            chunk_tickets=args.chunk_tickets or 100_000,
+            on_error="mark",
+            progress=args.progress,
+            as_of=as_of,
+            assume_tz=None,
+            order="auto",
+            format=None,
+            tmpdir=None,
+            labels=labels,
+            fields=("--tickets", "--events"),
+        )
+    except SlaClockError as exc:
+        _error(exc)
+        return 2
+    bad = 0
+
+    class Stop(Exception):
+        pass
+
+    class Report(Sink):
+        """Prints each piece's errors (or stops at the first), passes results on."""
+
+        def __init__(self, inner: Sink) -> None:
+            self.inner = inner
+
+        def add(self, results: object, errors: object) -> None:
+            nonlocal bad
+            lines = _error_lines(errors, labels)
+            if lines and not args.keep_going:
+                _error(lines[0])
+                raise Stop
+            for line in lines:
+                _error(line)
+            bad += len(lines)
+            self.inner.add(results, errors)
+
+    try:
+        with open_sink(str(args.out), fmt, run.id_type) as sink:
+            run.run(Report(sink))
+    except Stop:
+        return 2
+    except OSError as exc:
+        _error(f"{exc.filename or args.out}: cannot be written ({exc.strerror})")
+        return 2
+    except SlaClockError as exc:
+        _error(exc)
+        return 2
+    print(
+        f"scored {run.totals.scored} tickets: {run.totals.results} results -> {args.out}"
+        + (f"; {bad} bad tickets skipped (see above)" if bad else "")
+    )
+    return 1 if bad else 0
+
+
+def _error_lines(errors: Any, labels: Any) -> list[str]:
+    """The errors of a piece as the CSV reader words them, in table and row order:
+    ``events.parquet row 6, column kind: is not an event kind ...``."""
+    import re
+
+    from slaclock import errors as error_classes
+
+    if errors.num_rows == 0:
+        return []
+    cols = errors.to_pydict()
+    found = []
+    for tid, row, field, error, message in zip(
+        cols["ticket_id"], cols["row"], cols["field"], cols["error"], cols["message"], strict=True
+    ):
+        table = str(field).partition(".")[0]
+        name = labels.name(table)
+        kind = getattr(error_classes, str(error), None)
+        if error == "TableFormatError":
+            line = message
+        elif isinstance(kind, type) and issubclass(kind, error_classes.InputError):
+            # as TableRead.locate places an error of evaluation in the tables
+            where, _, rest = str(message).partition(": ")
+            m = re.match(r"history\[(\d+)\](?:\.(\w+))?", where)
+            if m is not None:
+                col: str | None = "at" if m.group(2) == "at" else "value"
+            else:
+                a = re.match(r"attributes\[['\"](.+)['\"]\]", where)
+                col = a.group(1) if a else (where if where in ("severity", "created_at") else None)
+            if col is not None:
+                line = f"{name} row {row}, column {col}: {rest}"
+            else:
+                line = f"{name} row {row}: {message}"
+        else:
+            line = f"{name} row {row}: {message} (got {tid!r})"
+        found.append(((0 if table == "tickets" else 1, int(row)), line))
+    return [line for _, line in sorted(found, key=lambda f: f[0])]
+
+
 # ---- the parser ---------------------------------------------------------------------------
 
 
@@ -423,8 +561,12 @@ def _parser() -> argparse.ArgumentParser:
         epilog=_SCORE_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    s.add_argument("--tickets", required=True, metavar="PATH", help="the tickets table (CSV)")
-    s.add_argument("--events", required=True, metavar="PATH", help="the events table (CSV)")
+    s.add_argument(
+        "--tickets", required=True, metavar="PATH", help="the tickets table (CSV or Parquet)"
+    )
+    s.add_argument(
+        "--events", required=True, metavar="PATH", help="the events table (CSV or Parquet)"
+    )
     s.add_argument("--policy", required=True, metavar="PATH", help="the policy file (TOML)")
     s.add_argument(
         "--now",
@@ -447,6 +589,19 @@ def _parser() -> argparse.ArgumentParser:
         "--keep-going",
         action="store_true",
         help="report bad tickets (one line each), score the others, exit 1",
+    )
+    s.add_argument(
+        "--chunk-tickets",
+        type=int,
+        metavar="N",
+        help="score in chunks of N tickets with bounded memory (needs pyarrow; the default "
+        "for Parquet input, with N = 100000)",
+    )
+    s.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="a progress bar on stderr when scoring in chunks (default: with tqdm, on a terminal)",
     )
     return p
 

@@ -18,12 +18,17 @@ from typing import TYPE_CHECKING, Any
 __all__ = [
     "ERROR_COLUMNS",
     "Scored",
+    "ScoredFiles",
     "due",
     "elapsed",
     "is_open",
     "next_close",
     "next_open",
     "score",
+    "score_dask",
+    "score_parquet",
+    "spark_schema",
+    "spark_scorer",
     "subtract",
     "tables_from_tickets",
 ]
@@ -39,10 +44,17 @@ _LAZY = {
     "Scored": "slaclock.batch.scoring",
     "ERROR_COLUMNS": "slaclock.batch.scoring",
     "tables_from_tickets": "slaclock.batch.scoring",
+    "score_parquet": "slaclock.batch.files",
+    "ScoredFiles": "slaclock.batch.files",
+    "score_dask": "slaclock.batch.partitions",
+    "spark_schema": "slaclock.batch.partitions",
+    "spark_scorer": "slaclock.batch.partitions",
 }
 
 if TYPE_CHECKING:
     from slaclock.batch.arrays import due, elapsed, is_open, next_close, next_open, subtract
+    from slaclock.batch.files import ScoredFiles, score_parquet
+    from slaclock.batch.partitions import score_dask, spark_schema, spark_scorer
     from slaclock.batch.scoring import ERROR_COLUMNS, Scored, score, tables_from_tickets
 
 
