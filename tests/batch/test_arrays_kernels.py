@@ -13,7 +13,7 @@ import pytest
 
 np = pytest.importorskip("numpy")
 
-from hypothesis import given  # noqa: E402
+from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from slaclock._instants import MAX_US, MIN_US, YEAR_US  # noqa: E402
@@ -59,11 +59,17 @@ def _targets(data: st.DataObject, tl: Timeline) -> list[int]:
     return data.draw(st.lists(st.one_of(near, st.integers(-2, total + 2)), min_size=1, max_size=30))
 
 
+#: The kernels are thin and the array operations test them end to end (at the
+#: profile's full count): a hundred windows are enough here.
+FEWER = settings(max_examples=min(settings().max_examples, 100))
+
+
 def _none(v: int) -> int | None:
     return None if v in (K.PAST, K.BEFORE) else v
 
 
 class TestKernelsAreTheTimelineKernels:
+    @FEWER
     @given(windows(), st.data())
     def test_busy_before_is_open_next_open_next_close(
         self, w: tuple[Timeline, K.Window], data: st.DataObject
@@ -78,6 +84,7 @@ class TestKernelsAreTheTimelineKernels:
             tl.next_close(x) for x in t
         ]
 
+    @FEWER
     @given(windows(), st.data())
     def test_elapsed_first_reaching_and_last_at_most(
         self, w: tuple[Timeline, K.Window], data: st.DataObject
