@@ -126,9 +126,9 @@ class Kind:
             return pl.Series("d", m8).cast(pl.Duration(unit))
         import pyarrow as pa
 
-        arr = pa.array(raw, type=pa.int64(), mask=np.array([v is None for v in values])).cast(
-            pa.duration("us")
-        )
+        arr = pa.array(
+            raw, type=pa.int64(), mask=np.array([v is None for v in values], dtype=bool)
+        ).cast(pa.duration("us"))
         return arr.cast(pa.duration(self.unit))
 
     def _check_frame(self, out: Any) -> None:
@@ -774,3 +774,26 @@ class TestErrors:
         cal = Calendar.always_open("UTC")
         col = np.array([MIN_US, MAX_US - 1], np.int64)
         assert batch.is_open(cal, col).tolist() == [True, True]
+
+
+class TestEmptyColumns:
+    @pytest.mark.parametrize("lib", LIBS)
+    def test_every_operation_takes_empty_columns(self, lib: str) -> None:
+        cal = Calendar.weekly("Europe/Paris", "Mon-Fri 09:00-17:00")
+        kind = Kind(lib, "Europe/Paris", "us", chunked=False, index=[])
+        t, d = kind.instants([]), kind.durations([])
+        assert kind.read_bools(batch.is_open(cal, t)) == []
+        assert kind.read_durations(batch.elapsed(cal, t, t, pauses=[(t, t)])) == []
+        assert kind.read_instants(batch.due(cal, t, d, pauses=[(t, t), (t, t)])) == []
+        assert kind.read_instants(batch.subtract(cal, t, d)) == []
+        assert kind.read_instants(batch.next_open(cal, t)) == []
+        assert kind.read_instants(batch.next_close(cal, t)) == []
+
+    @pytest.mark.parametrize("lib", LIBS)
+    def test_all_null_columns_give_nulls(self, lib: str) -> None:
+        cal = Calendar.weekly("Europe/Paris", "Mon-Fri 09:00-17:00")
+        kind = Kind(lib, "Europe/Paris", "us", chunked=False, index=[0, 1])
+        t, d = kind.instants([None, None]), kind.durations([None, None])
+        assert kind.read_durations(batch.elapsed(cal, t, t)) == [None, None]
+        assert kind.read_instants(batch.due(cal, t, d)) == [None, None]
+        assert kind.read_instants(batch.next_close(cal, t)) == [None, None]

@@ -109,13 +109,13 @@ def is_open(cal: Calendar, instants: Any, *, assume_tz: Any = None) -> Any:
     n = len(col)
     out = np.zeros(n, bool)
     rows = _valid_rows(col.null)
-    if rows is None or rows.size:
+    if n and (rows is None or rows.size):
         u = col.us if rows is None else col.us[rows]
         for lo, hi, sub in clusters(u):
             w = Window(cal._cache.covering(lo, hi))
             part = u if sub is None else u[sub]
             got = is_open_in(w, part)
-            _put(out, rows, sub, got)
+            out = _put(out, rows, sub, got)
     return to_bools(out, col.null, col)
 
 
@@ -190,7 +190,7 @@ def elapsed(
     null = _or(null, bad)
     out = np.zeros(n, np.int64)
     rows = _valid_rows(null)
-    if rows is None or rows.size:
+    if n and (rows is None or rows.size):
         a = a_all if rows is None else a_all[rows]
         b = b_all if rows is None else b_all[rows]
         for lo, hi, sub in clusters(a, b):
@@ -208,7 +208,7 @@ def elapsed(
                 q1 = np.clip(p1, q0, bb)
                 total -= busy_before(w, q1)
                 total += busy_before(w, q0)
-            _put(out, rows, sub, total)
+            out = _put(out, rows, sub, total)
     return us_to_durations(out, null, like)
 
 
@@ -921,9 +921,12 @@ def _take(values: I64, idx: Rows | None) -> I64:
     return values if idx is None else values[idx]
 
 
-def _put(out: npt.NDArray[Any], rows: Rows | None, sub: Rows | None, got: npt.NDArray[Any]) -> None:
+def _put(
+    out: npt.NDArray[Any], rows: Rows | None, sub: Rows | None, got: npt.NDArray[Any]
+) -> npt.NDArray[Any]:
+    """``got`` written to its rows of ``out``; ``got`` itself when it answers every row."""
     idx = _sub_rows(rows, sub)
     if idx is None:
-        out[...] = got
-    else:
-        out[idx] = got
+        return got
+    out[idx] = got
+    return out
