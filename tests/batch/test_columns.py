@@ -312,6 +312,13 @@ class TestRoundTrips:
         out = to_bools(np.array([True, True]), col.null, col)
         assert out.tolist() == [False, True]
 
+    def test_nat_in_a_list_is_null(self) -> None:
+        t = datetime(2024, 1, 8, tzinfo=UTC)
+        col = instants_to_us([np.datetime64("NaT"), t], "t")
+        assert col.us.tolist() == [NULL, us(t)]
+        dur = durations_to_us([np.timedelta64("NaT"), timedelta(1)], "d")
+        assert dur.us.tolist() == [NULL, 86_400_000_000]
+
     def test_a_list_gives_utc_datetimes(self) -> None:
         t = datetime(2024, 1, 8, 9, tzinfo=ZoneInfo("Asia/Kathmandu"))
         col = instants_to_us([t, None], "t")

@@ -450,7 +450,7 @@ def _list_instants(values: Sequence[Any], field: str, assume_tz: Any, kind: str 
     us = np.empty(len(values), np.int64)
     null = np.zeros(len(values), bool)
     for i, v in enumerate(values):
-        if v is None:
+        if v is None or v != v:  # None, or NaT (pandas and numpy NaT are not equal to themselves)
             null[i] = True
             us[i] = NULL
             continue
@@ -641,7 +641,7 @@ def _list_durations(values: Sequence[Any], field: str) -> Column:
     us = np.empty(len(values), np.int64)
     null = np.zeros(len(values), bool)
     for i, v in enumerate(values):
-        if v is None:
+        if v is None or v != v:  # None, or NaT (pandas and numpy NaT are not equal to themselves)
             null[i] = True
             us[i] = NULL
         else:

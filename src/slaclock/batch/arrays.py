@@ -95,6 +95,8 @@ def is_open(cal: Calendar, instants: Any, *, assume_tz: Any = None) -> Any:
     ``"boolean"`` when there are nulls), polars and Arrow booleans with
     nulls, or a list with ``None``.
 
+    .. versionadded:: 0.1
+
     Examples
     --------
     >>> import numpy as np
@@ -158,6 +160,8 @@ def elapsed(
         A row whose end is before its start (or a pause's end before its start).
     OverlappingPausesError
         Two pauses of a row overlap.
+
+    .. versionadded:: 0.1
 
     Examples
     --------
@@ -253,6 +257,8 @@ def due(
     NoOpenTimeError
         A row's due is not within the calendar's horizon (``due[5]: ...``).
 
+    .. versionadded:: 0.1
+
     Examples
     --------
     >>> import numpy as np
@@ -347,6 +353,8 @@ def subtract(
     NoOpenTimeError
         Not enough open time within the horizon before a row's end.
 
+    .. versionadded:: 0.1
+
     Examples
     --------
     >>> import numpy as np
@@ -421,6 +429,8 @@ def next_open(
     -------
     A column of instants of the input's kind.
 
+    .. versionadded:: 0.1
+
     Examples
     --------
     >>> import numpy as np
@@ -457,6 +467,8 @@ def next_close(
     Returns
     -------
     A column of instants of the input's kind.
+
+    .. versionadded:: 0.1
 
     Examples
     --------
