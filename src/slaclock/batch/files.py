@@ -427,8 +427,11 @@ class Source:
             import pyarrow.parquet as pq
 
             pf = pq.ParquetFile(f)
-            for batch in pf.iter_batches(batch_size=rows, columns=columns):
-                yield _decoded(batch)
+            # a row group at a time: over the whole file, the reader's pre-buffering
+            # would keep every row group it has read (memory growing with the file)
+            for group in range(pf.num_row_groups):
+                for batch in pf.iter_batches(batch_size=rows, row_groups=[group], columns=columns):
+                    yield _decoded(batch)
             return
         import pyarrow.csv as pcsv
 
