@@ -32,7 +32,7 @@ class Text:
 
     __slots__ = ("codes", "labels")
 
-    def __init__(self, codes: I64, labels: Sequence[Any]) -> None:
+    def __init__(self, codes: npt.NDArray[np.integer[Any]], labels: Sequence[Any]) -> None:
         self.codes = codes
         self.labels = list(labels)
 
@@ -40,8 +40,8 @@ class Text:
     def constant(cls, k: int, label: Any) -> Text:
         """``k`` rows of one label (None: ``k`` nulls)."""
         if label is None:
-            return cls(np.full(k, -1, dtype=np.int64), [])
-        return cls(np.zeros(k, dtype=np.int64), [label])
+            return cls(np.full(k, -1, dtype=np.int8), [])
+        return cls(np.zeros(k, dtype=np.int8), [label])
 
     @classmethod
     def of(cls, values: Sequence[Any]) -> Text:
@@ -334,9 +334,7 @@ def _build_pandas(data: Mapping[str, Any], kinds: Kinds) -> Any:
     for name, values in data.items():
         kind = kinds[name]
         if kind == "instant":
-            cols[name] = pd.Series(
-                pd.DatetimeIndex(values.view("M8[us]")).tz_localize("UTC"), copy=False
-            )
+            cols[name] = _pandas_utc(pd, values)
         elif kind == "duration":
             cols[name] = pd.Series(values.view("m8[us]"), copy=False)
         elif isinstance(values, Text):
@@ -347,7 +345,17 @@ def _build_pandas(data: Mapping[str, Any], kinds: Kinds) -> Any:
             cols[name] = pd.Series(values, dtype=object)
         else:
             cols[name] = pd.Series(values, copy=False)
-    return pd.DataFrame(cols)
+    return pd.DataFrame(cols, copy=False)  # one block per column: no consolidating copy
+
+
+def _pandas_utc(pd: Any, values: I64) -> Any:
+    """A ``datetime64[us, UTC]`` Series over the microseconds, without a copy where pandas allows."""
+    naive = values.view("M8[us]")
+    try:  # pandas 2 and 3: wraps the buffer as it is
+        arr = pd.arrays.DatetimeArray._simple_new(naive, dtype=pd.DatetimeTZDtype("us", "UTC"))
+    except (AttributeError, TypeError):  # pragma: no cover - a pandas without it
+        return pd.Series(naive).dt.tz_localize("UTC")
+    return pd.Series(arr, copy=False)
 
 
 def _build_polars(data: Mapping[str, Any], kinds: Kinds) -> Any:

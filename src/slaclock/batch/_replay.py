@@ -38,10 +38,11 @@ import numpy.typing as npt
 
 from slaclock._instants import YEAR_US
 from slaclock.batch._frames import NULL, Text
-from slaclock.batch._kernels import PAST, busy_before, first_reaching, window
+from slaclock.batch._kernels import PAST, busy_before, first_reaching, next_open_in, window
 from slaclock.calendars import Calendar
 from slaclock.errors import SlaClockError
 from slaclock.policies import (
+    BeforeDueWarning,
     BusinessTime,
     CalendarTime,
     ClockState,
@@ -83,8 +84,6 @@ def _target_ok(target: Target) -> bool:
         return False
     if not isinstance(target.goal, (BusinessTime, CalendarTime)):
         return False
-    if any(not isinstance(w, FractionWarning) for w in target.warnings):
-        return False
     return all(t.kind == "created" for t in target.starts)
 
 
@@ -100,10 +99,17 @@ class _Events:
         total = int(lens.sum())
         self.owner = np.repeat(np.arange(self.k), lens)
         self.index = np.arange(total) - self.offs[self.owner]  # index in the ticket's history
-        rows = run.order[first[group][self.owner] + self.index]
-        self.at = run.at[rows]
-        self.kind = run.kind[rows]
-        self.value = run.value_codes[rows]
+        if self.k == run.n and run.in_order:
+            # every ticket, events already in order: the rows are one slice, no copy
+            lo, hi = int(first[0]), int(first[-1])
+            self.at = run.at[lo:hi]
+            self.kind = run.kind[lo:hi]
+            self.value = run.value_codes[lo:hi]
+        else:
+            rows = run.order[first[group][self.owner] + self.index]
+            self.at = run.at[rows]
+            self.kind = run.kind[rows]
+            self.value = run.value_codes[rows]
         self.total = total
 
 
@@ -231,10 +237,14 @@ def _matches(trigger_kind: str, value: str | None, run: _Run, ev: _Events) -> Bo
 
 def _first_per_ticket(flags: Bools, ev: _Events) -> I64:
     """The flat position of each ticket's first flagged event (``_BIG`` when none)."""
-    if ev.total == 0:
-        return np.full(ev.k, _BIG, dtype=np.int64)
-    cand = np.where(flags, np.arange(ev.total), _BIG)
-    out: I64 = np.minimum.reduceat(cand, ev.offs)
+    out = np.full(ev.k, _BIG, dtype=np.int64)
+    hits = np.flatnonzero(flags)
+    if len(hits):
+        owners = ev.owner[hits]
+        # hits are in flat order, so each ticket's first hit is where its run of owners begins
+        start = np.ones(len(hits), dtype=bool)
+        start[1:] = owners[1:] != owners[:-1]
+        out[owners[start]] = hits[start]
     return out
 
 
@@ -292,14 +302,14 @@ def _unit_rows(
         return {}, np.zeros(k, dtype=bool)
     table = np.array(
         [_CODE[states[lab]] if lab in states else -1 for lab in run.value_labels] + [-1],
-        dtype=np.int64,
+        dtype=np.int8,
     )
-    st = np.where(is_status, table[ev.value], -1)
-    flat = np.arange(ev.total)
+    st = np.where(is_status, table[ev.value], np.int8(-1))
     # a reopen (a status other than stopped after a stopped one) needs the scalar replay
     stop_ev = st == _STOP
     first_stop = _first_per_ticket(stop_ev, ev)
-    good = ~_per_ticket_any(is_status & (st != _STOP) & (flat > first_stop[ev.owner]), ev)
+    after_stop = ev.index > (first_stop - ev.offs)[ev.owner]
+    good = ~_per_ticket_any(is_status & (st != _STOP) & after_stop, ev)
     # the end: the first stop event (not the creation event itself), or the first stopped status
     by_trigger = np.zeros(ev.total, dtype=bool)
     for trig in first.stops:
@@ -313,14 +323,14 @@ def _unit_rows(
     end = np.where(ended, ev.at[endc], now)
     end_by_trigger = ended & by_trigger[endc]
     # segments: the first from the start, then one per status change before the end
-    point = is_status & (flat < endpos[ev.owner])
+    point = is_status & (ev.index < (endpos - ev.offs)[ev.owner])
     p_owner = ev.owner[point]
     npts = np.bincount(p_owner, minlength=k)
     nseg = npts + 1
     seg_off = np.cumsum(nseg) - nseg
     total_seg = int(nseg.sum())
     seg_from = np.empty(total_seg, dtype=np.int64)
-    seg_state = np.empty(total_seg, dtype=np.int64)
+    seg_state = np.empty(total_seg, dtype=np.int8)
     seg_from[seg_off] = s
     seg_state[seg_off] = init
     pstart = np.cumsum(npts) - npts
@@ -522,25 +532,51 @@ def _measure(
         resumed = np.full(k, NULL, dtype=np.int64)
     open_running = ~ended & is_running
 
-    # warnings at fractions of the goal: slot j is each target's j-th rule
+    # warnings: slot j is each target's j-th rule (a fraction of the goal, or an offset
+    # before the due measured on the clock: see _last_with_left in evaluation.py)
     reached_any = np.zeros(k, dtype=bool)
     hits: list[tuple[npt.NDArray[Any], I64, Bools]] = []
     future = np.full(k, _BIG, dtype=np.int64)
+    held_end: I64 | None = None
     for j in range(max(len(t.warnings) for t in targets)):
         rules = [t.warnings[j] if j < len(t.warnings) else None for t in targets]
-        present = np.array([r is not None for r in rules], dtype=bool)[which]
-        if not present.any():
+        fraction = np.array([isinstance(r, FractionWarning) for r in rules], dtype=bool)[which]
+        before = np.array([isinstance(r, BeforeDueWarning) for r in rules], dtype=bool)[which]
+        if not (fraction.any() or before.any()):
             continue
         thr = np.zeros(k, dtype=np.int64)
         for i, rule in enumerate(rules):
-            if rule is not None:
-                assert isinstance(rule, FractionWarning)
-                mine = which == i
+            mine = which == i
+            if isinstance(rule, FractionWarning):
                 thr[mine] = [rule.threshold_us(g) for g in goal[mine].tolist()]
+            elif isinstance(rule, BeforeDueWarning):
+                thr[mine] = goal[mine] - rule.before // _ONE_US
         labels = np.array([None if r is None else r.label for r in rules], dtype=object)[which]
-        compute = present & ((thr <= used) | open_running)
-        at, wbad = due_at(thr, compute)
-        bad |= wbad
+        compute = fraction & ((thr <= used) | open_running)
+        at, wbad = due_at(thr, compute | (before & (thr > 0)))
+        bad |= wbad & (compute | before)
+        if before.any():
+            if held_end is None:
+                held_end = _held_run_ends(seg_state, seg_from, seg_to, seg_off, nseg)
+            found, at_b, bbad = _last_with_left(
+                w,
+                before,
+                thr,
+                at,
+                s,
+                end,
+                open_running,
+                horizon,
+                seg_from,
+                seg_state,
+                seg_owner,
+                seg_off,
+                nseg,
+                held_end,
+            )
+            bad |= bbad
+            compute |= found
+            at = np.where(before, at_b, at)
         reached = compute & (at <= end)
         fut = compute & ~reached & open_running
         future = np.where(fut, np.minimum(future, at), future)
@@ -571,6 +607,92 @@ def _measure(
             cols["warnings_text"] = np.full(len(cols["start"]), "[]", dtype=object)
         cols["warnings_text"][members] = _warnings_text(hits, reached_any)
     good[members] &= ~bad
+
+
+def _held_run_ends(
+    seg_state: npt.NDArray[np.int8], seg_from: I64, seg_to: I64, seg_off: I64, nseg: I64
+) -> I64:
+    """Per segment: where the run of held segments holding it ends (its pause, merged).
+
+    Zero-length segments do not break a run (the scalar replay drops them
+    before merging touching pauses).
+    """
+    n = len(seg_from)
+    held = (seg_state != _RUN) | (seg_to == seg_from)
+    last_in_ticket = np.zeros(n, dtype=bool)
+    last_in_ticket[seg_off + nseg - 1] = True
+    nxt_held = np.zeros(n, dtype=bool)
+    nxt_held[:-1] = held[1:]
+    run_last = held & (last_in_ticket | ~nxt_held)
+    idx = np.where(run_last, np.arange(n), _BIG)
+    upto = np.minimum.accumulate(idx[::-1])[::-1]
+    out: I64 = seg_to[np.minimum(upto, n - 1)]
+    return out
+
+
+def _last_with_left(
+    w: Any,
+    mask: Bools,
+    value: I64,
+    due_value: I64,
+    s: I64,
+    end: I64,
+    open_running: Bools,
+    horizon: int,
+    seg_from: I64,
+    seg_state: npt.NDArray[np.int8],
+    seg_owner: I64,
+    seg_off: I64,
+    nseg: I64,
+    held_end: I64,
+) -> tuple[Bools, I64, Bools]:
+    """``_last_with_left`` of evaluation.py for the tickets of ``mask``, vectorised.
+
+    Returns where a warning instant is known, the instants, and the tickets
+    whose answer needs the scalar replay (past the window or the horizon,
+    or not settled after a few steps).
+    """
+    k = len(s)
+    t0 = np.where(value > 0, due_value, s)
+    found = mask & (value < 0)
+    at = np.where(found, s, NULL)
+    bad = np.zeros(k, dtype=bool)
+    limit = t0 + horizon
+    cur = t0.copy()
+    live = mask & ~found
+    for _ in range(12):
+        active = live & (cur < end)
+        live &= active | (cur >= end)
+        if not active.any():
+            break
+        o = np.where(active, next_open_in(w, np.where(active, cur, w.lo)), cur)
+        far = active & ((o == PAST) | (o > limit))
+        bad |= far
+        active &= ~far
+        live &= ~far
+        # the segment holding o: the last one of its ticket starting at or before o
+        probe = np.where(active, o, np.iinfo(np.int64).min)
+        cnt = _sum_per((seg_from <= probe[seg_owner]).astype(np.int64), seg_off, nseg)
+        jseg = seg_off + np.maximum(cnt, 1) - 1
+        inside = active & (o < end) & (seg_state[jseg] != _RUN) & (o < held_end[jseg])
+        settled = active & ~inside
+        at = np.where(settled, o, at)
+        found |= settled
+        live &= ~settled
+        cur = np.where(inside, held_end[jseg], np.where(active, o, cur))
+    else:
+        stuck = live & (cur < end)
+        bad |= stuck
+        live &= ~stuck
+    rest = live & (cur >= end) & open_running
+    if rest.any():
+        o = next_open_in(w, np.where(rest, cur, w.lo))
+        far = rest & ((o == PAST) | (o > limit))
+        bad |= far
+        ok = rest & ~far
+        at = np.where(ok, o, at)
+        found |= ok
+    return found, at, bad
 
 
 def _sum_per(values: I64, offs: I64, counts: I64) -> I64:

@@ -215,6 +215,7 @@ def score(
     run.check()
     run.select()
     run.replay()
+    run.release()
     return run.finish(on_error)
 
 
@@ -360,11 +361,14 @@ class _Run:
         kcodes, klabels = _frames.codes(_frames.column(ef, lib, "kind"), lib)
         kmap = np.array(
             [EVENT_KINDS.index(k) if k in EVENT_KINDS else -1 for k in klabels] + [-1],
-            dtype=np.int64,
+            dtype=np.int8,
         )
         self.kind = kmap[kcodes]  # -1: null or unknown
-        self.kind_raw = (kcodes, klabels)
-        self.value_codes, self.value_labels = _frames.codes(_frames.column(ef, lib, "value"), lib)
+        self.kind_raw = (kcodes.astype(np.int32), klabels)
+        del kcodes
+        vcodes, self.value_labels = _frames.codes(_frames.column(ef, lib, "value"), lib)
+        self.value_codes = vcodes.astype(np.int32)
+        del vcodes
         self.value_text = np.array(
             [None if v is None else str(v) for v in self.value_labels] + [None], dtype=object
         )
@@ -378,36 +382,51 @@ class _Run:
         and gives the error of a bad one.
         """
         n, m, tpos = self.n, self.m, self.tpos
-        seq = np.where(self.seq_null, np.iinfo(np.int64).min, self.seq)
-        self.order = np.arange(m) if _is_sorted(tpos, seq) else np.lexsort((seq, tpos))
-        tp = tpos[self.order]
+        seq = (
+            np.where(self.seq_null, np.iinfo(np.int64).min, self.seq)
+            if self.seq_null.any()
+            else self.seq
+        )
+        self.in_order = _is_sorted(tpos, seq)
+        self.order = np.arange(m) if self.in_order else np.lexsort((seq, tpos))
+
+        def ordered(a: npt.NDArray[Any]) -> npt.NDArray[Any]:
+            return a if self.in_order else a[self.order]
+
+        tp = ordered(tpos)
         # events of ticket i: order[first[i]:first[i + 1]] (unknown tickets sort first, at -1)
         self.first = np.searchsorted(tp, np.arange(n + 1), side="left")
         counts = np.diff(self.first)
         bad = self.created_null | (self.sev_codes < 0) | self.ids.empty() | (counts == 0)
         self.dup_of = _duplicates(self.ids.keys(), self.ids.null)
         bad |= self.dup_of != _UNIQUE
-        # rows the scalar replay must look at
-        kind = self.kind
-        ev_bad = self.seq_null | self.at_null | (kind < 0) | (self.at > self.now)
+        # rows the scalar replay must look at: values that do not fit the kind (one lookup
+        # in a table of kind x value), nulls, unknown kinds, events after now
         vt = self.value_text
-        fine = np.array([v in (None, "", "public", "private") for v in vt], dtype=bool)
+        nv = len(vt)
+        fits = np.ones((len(EVENT_KINDS) + 1, nv), dtype=bool)
+        fits[0, :] = False  # unknown or null kind
         blank = np.array([v is None or not v.strip() for v in vt], dtype=bool)
-        vc = self.value_codes
-        ev_bad |= (kind == _KIND["agent_reply"]) & ~fine[vc]
-        ev_bad |= ((kind == _KIND["customer_reply"]) | (kind == _KIND["update"])) & ~blank[vc]
-        ev_bad |= (
-            (kind == _KIND["status"]) | (kind == _KIND["severity"]) | (kind == _KIND["assignment"])
-        ) & blank[vc]
-        s_bad = ev_bad[self.order]
-        at_s = self.at[self.order]
-        seq_s = seq[self.order]
+        fits[1 + _KIND["agent_reply"]] = [v in (None, "", "public", "private") for v in vt]
+        for name in ("customer_reply", "update"):
+            fits[1 + _KIND[name]] = blank
+        for name in ("status", "severity", "assignment"):
+            fits[1 + _KIND[name]] = ~blank
+        vc = np.where(self.value_codes < 0, nv - 1, self.value_codes)  # -1: the null label
+        ev_bad = ~fits.reshape(-1)[(self.kind.astype(np.int64) + 1) * nv + vc]
+        del vc
+        ev_bad |= self.at > self.now
+        if self.seq_null.any() or self.at_null.any():
+            ev_bad |= self.seq_null | self.at_null
+        s_bad = ordered(ev_bad)
+        at_s = ordered(self.at)
         if m > 1:
+            seq_s = ordered(seq)
             same = tp[1:] == tp[:-1]
             s_bad[1:] |= same & ((at_s[1:] < at_s[:-1]) | (seq_s[1:] == seq_s[:-1]))
         hit = s_bad & (tp >= 0)
         if hit.any():
-            bad[np.unique(tp[hit])] = True
+            bad[tp[hit]] = True
         has = counts > 0
         first_at = np.full(n, NULL, dtype=np.int64)
         first_at[has] = at_s[self.first[:-1][has]]
@@ -625,6 +644,24 @@ class _Run:
         """
         self.blocks.append((tickets, rank, cols))
 
+    def release(self) -> None:
+        """Drop the event columns (the replays are done): the output needs the memory."""
+        for name in (
+            "tpos",
+            "seq",
+            "seq_null",
+            "at",
+            "at_null",
+            "kind",
+            "kind_raw",
+            "value_codes",
+            "order",
+            "first",
+            "bad",
+            "pidx",
+        ):
+            self.__dict__.pop(name, None)
+
     # ---- output ------------------------------------------------------------------------------
 
     def finish(self, on_error: OnError) -> Scored:
@@ -674,14 +711,14 @@ class _Run:
         for name in RESULT_FIELDS:
             if name == "ticket_id":
                 continue
-            parts = [b[2][name] for b in blocks]
+            parts = [b[2].pop(name) for b in blocks]  # each block's column freed once placed
             if isinstance(parts[0], _frames.Text):
                 labels: dict[Any, int] = {}
-                codes = np.empty(total, dtype=np.int64)
+                codes = np.empty(total, dtype=np.int32)
                 for pos, part in zip(where, parts, strict=True):
                     lut = np.array(
                         [labels.setdefault(v, len(labels)) for v in part.labels] + [-1],
-                        dtype=np.int64,
+                        dtype=np.int32,
                     )
                     codes[pos] = lut[part.codes]
                 out[name] = _frames.Text(codes, list(labels))
@@ -690,6 +727,7 @@ class _Run:
                 for pos, part in zip(where, parts, strict=True):
                     col[pos] = part
                 out[name] = col
+            del parts
         return {name: out[name] for name in RESULT_FIELDS}
 
 
