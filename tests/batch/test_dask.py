@@ -11,6 +11,7 @@ import pytest
 pd = pytest.importorskip("pandas")
 dask = pytest.importorskip("dask")
 dd = pytest.importorskip("dask.dataframe")
+pytest.importorskip("pyarrow")
 
 from export_cases import NOW, sample_tables, shuffled, with_mistakes  # noqa: E402
 
