@@ -28,6 +28,7 @@ from slaclock._instants import MAX_US, MIN_US, YEAR_US  # noqa: E402
 from slaclock.calendars import Calendar  # noqa: E402
 from slaclock.errors import (  # noqa: E402
     DurationError,
+    InputError,
     IntervalOrderError,
     NoOpenTimeError,
     SlaClockError,
@@ -259,12 +260,17 @@ def scalar(f: Callable[[], Any]) -> Any:
 
 
 def check_rows(got: list[Any], expected: list[Any], call: Callable[..., Any], where: str) -> None:
-    """Rows match: a value is the value, a scalar error is a null; errors="raise" raises the first."""
+    """Rows match: a value is the value, a scalar error is a null; errors="raise" raises the first.
+
+    Input errors are checked over all rows before any search runs, so the
+    first row with an input error raises before a row whose search fails.
+    """
     assert [None if isinstance(e, Raised) else e for e in expected] == got, where
     errors = [(i, e.exc) for i, e in enumerate(expected) if isinstance(e, Raised)]
     if not errors:
         return
-    row, exc = errors[0]
+    inputs = [(i, exc) for i, exc in errors if isinstance(exc, InputError)]
+    row, exc = (inputs or errors)[0]
     with pytest.raises(type(exc)) as info:
         call(errors="raise")
     if isinstance(exc, NoOpenTimeError):
@@ -750,21 +756,18 @@ class TestErrors:
             batch.is_open(cal, s, assume_tz="America/New_York")
 
     def test_columns_of_different_lengths(self) -> None:
-        from slaclock.errors import InputError
 
         cal = Calendar.always_open("UTC")
         with pytest.raises(InputError, match=r"^ends: must have as many rows as starts \(2\)"):
             batch.elapsed(cal, m8("2024-01-08", "2024-01-09"), m8("2024-01-10"))
 
     def test_bad_errors_value(self) -> None:
-        from slaclock.errors import InputError
 
         cal = Calendar.always_open("UTC")
         with pytest.raises(InputError, match=r"^errors: must be 'raise' or 'null'"):
             batch.due(cal, m8("2024-01-08"), timedelta(0), errors="skip")  # type: ignore[arg-type]
 
     def test_out_of_range_instants(self) -> None:
-        from slaclock.errors import InputError
 
         cal = Calendar.always_open("UTC")
         with pytest.raises(InputError, match=r"^instants\[1\]: is out of range"):

@@ -9,7 +9,7 @@ argument, and every row equals what the scalar method answers for that row,
 to the microsecond (SEMANTICS "Measuring and adding business time").
 
 How: the calendar's compiled timeline is viewed as numpy arrays
-(:mod:`slaclock.batch._kernels`) and every row is one ``np.searchsorted``.
+(``slaclock.batch._kernels``) and every row is one ``np.searchsorted``.
 Only the years the data needs are compiled: rows far apart in time (more
 than four years) get windows of their own. A row whose answer lies past the
 window is retried on a larger one; the rare row left over is handed to the
@@ -77,7 +77,11 @@ _MAX_PASSES: Final = 12
 
 
 def is_open(cal: Calendar, instants: Any, *, assume_tz: Any = None) -> Any:
-    """True where the calendar is open at the instant (twin of :meth:`Calendar.is_open`).
+    """True where the calendar is open at the instant.
+
+    Twin of :meth:`Calendar.is_open <slaclock.calendars.Calendar.is_open>`.
+
+    .. versionadded:: 0.1
 
     Parameters
     ----------
@@ -90,12 +94,11 @@ def is_open(cal: Calendar, instants: Any, *, assume_tz: Any = None) -> Any:
 
     Returns
     -------
-    A boolean column of the input's kind: numpy ``bool`` (a NaT row is
-    False: numpy has no boolean null), pandas ``bool`` (nullable
-    ``"boolean"`` when there are nulls), polars and Arrow booleans with
-    nulls, or a list with ``None``.
-
-    .. versionadded:: 0.1
+    column of bool
+        Of the input's kind: numpy ``bool`` (a NaT row is False: numpy has
+        no boolean null), pandas ``bool`` (nullable ``"boolean"`` when there
+        are nulls), polars and Arrow booleans with nulls, or a list with
+        ``None``.
 
     Examples
     --------
@@ -130,7 +133,11 @@ def elapsed(
     assume_tz: Any = None,
     errors: Errors = "raise",
 ) -> Any:
-    """Business time in ``[starts[i], ends[i])`` outside the row's pauses (twin of :meth:`Calendar.elapsed`).
+    """Business time in ``[starts[i], ends[i])`` outside the row's pauses.
+
+    Twin of :meth:`Calendar.elapsed <slaclock.calendars.Calendar.elapsed>`.
+
+    .. versionadded:: 0.1
 
     Parameters
     ----------
@@ -151,8 +158,9 @@ def elapsed(
 
     Returns
     -------
-    A duration column of the kind of ``starts`` (pandas keeps its index and
-    name), null where an input is null.
+    column of durations
+        Of the kind of ``starts`` (pandas keeps its index and name), in
+        microseconds; null where an input is null.
 
     Raises
     ------
@@ -160,8 +168,6 @@ def elapsed(
         A row whose end is before its start (or a pause's end before its start).
     OverlappingPausesError
         Two pauses of a row overlap.
-
-    .. versionadded:: 0.1
 
     Examples
     --------
@@ -227,8 +233,11 @@ def due(
 ) -> Any:
     """The earliest instant by which ``durations[i]`` of business time has passed since ``starts[i]``.
 
-    Twin of :meth:`Calendar.due`: time inside the row's pauses does not
-    count, ``due(a, 0) == a``, and a due can be a closing instant.
+    Twin of :meth:`Calendar.due <slaclock.calendars.Calendar.due>`: time
+    inside the row's pauses does not count, ``due(a, 0) == a``, and a due
+    can be a closing instant.
+
+    .. versionadded:: 0.1
 
     Parameters
     ----------
@@ -248,7 +257,8 @@ def due(
 
     Returns
     -------
-    A column of instants of the kind of ``starts``, in its zone.
+    column of instants
+        Of the kind of ``starts``, in its zone; null where an input is null.
 
     Raises
     ------
@@ -256,8 +266,6 @@ def due(
         A negative duration (``durations[3]: must not be negative``).
     NoOpenTimeError
         A row's due is not within the calendar's horizon (``due[5]: ...``).
-
-    .. versionadded:: 0.1
 
     Examples
     --------
@@ -326,8 +334,10 @@ def subtract(
 ) -> Any:
     """The latest instant ``t <= ends[i]`` with ``elapsed(t, ends[i]) >= durations[i]``.
 
-    Twin of :meth:`Calendar.subtract` (for "warn one business hour before
-    due"); ``subtract(b, 0) == b``.
+    Twin of :meth:`Calendar.subtract <slaclock.calendars.Calendar.subtract>`
+    (for "warn one business hour before due"); ``subtract(b, 0) == b``.
+
+    .. versionadded:: 0.1
 
     Parameters
     ----------
@@ -344,7 +354,8 @@ def subtract(
 
     Returns
     -------
-    A column of instants of the kind of ``ends``.
+    column of instants
+        Of the kind of ``ends``, in its zone; null where an input is null.
 
     Raises
     ------
@@ -352,8 +363,6 @@ def subtract(
         A negative duration.
     NoOpenTimeError
         Not enough open time within the horizon before a row's end.
-
-    .. versionadded:: 0.1
 
     Examples
     --------
@@ -410,7 +419,11 @@ def subtract(
 def next_open(
     cal: Calendar, instants: Any, *, assume_tz: Any = None, errors: Errors = "raise"
 ) -> Any:
-    """The earliest open instant ``>= instants[i]`` (twin of :meth:`Calendar.next_open`).
+    """The earliest open instant ``>= instants[i]``.
+
+    Twin of :meth:`Calendar.next_open <slaclock.calendars.Calendar.next_open>`.
+
+    .. versionadded:: 0.1
 
     Parameters
     ----------
@@ -427,9 +440,8 @@ def next_open(
 
     Returns
     -------
-    A column of instants of the input's kind.
-
-    .. versionadded:: 0.1
+    column of instants
+        Of the input's kind, in its zone; null where the input is null.
 
     Examples
     --------
@@ -446,12 +458,15 @@ def next_open(
 def next_close(
     cal: Calendar, instants: Any, *, assume_tz: Any = None, errors: Errors = "raise"
 ) -> Any:
-    """The earliest instant ``>= instants[i]`` that is not open (twin of :meth:`Calendar.next_close`).
+    """The earliest instant ``>= instants[i]`` that is not open.
 
+    Twin of :meth:`Calendar.next_close <slaclock.calendars.Calendar.next_close>`.
     For an open instant, the end of its open stretch (which may run past
     midnight). A calendar that does not close within its horizon (24/7)
     raises :class:`~slaclock.errors.NoOpenTimeError` for the row, or gives a
     null with ``errors="null"``.
+
+    .. versionadded:: 0.1
 
     Parameters
     ----------
@@ -466,9 +481,8 @@ def next_close(
 
     Returns
     -------
-    A column of instants of the input's kind.
-
-    .. versionadded:: 0.1
+    column of instants
+        Of the input's kind, in its zone; null where the input is null.
 
     Examples
     --------
