@@ -40,7 +40,12 @@ B,3,2026-03-02T15:30:00Z,status,pending_customer
 
 
 def run(
-    capsys: pytest.CaptureFixture[str], tickets: str, events: str, out: str, *extra: str, now: str = NOW
+    capsys: pytest.CaptureFixture[str],
+    tickets: str,
+    events: str,
+    out: str,
+    *extra: str,
+    now: str = NOW,
 ) -> tuple[int, str, str]:
     code = main(
         ["score", "--tickets", tickets, "--events", events, "--policy", POLICY, "--now", now,
@@ -87,9 +92,7 @@ class TestTheSameFiles:
         assert chunks.schema.equals(text.schema, check_metadata=True)
         assert chunks.equals(text)
 
-    def test_csv_in_chunks_writes_the_same_file(
-        self, capsys: pytest.CaptureFixture[str]
-    ) -> None:
+    def test_csv_in_chunks_writes_the_same_file(self, capsys: pytest.CaptureFixture[str]) -> None:
         assert run(capsys, "t.csv", "e.csv", "whole.csv")[0] == 0
         assert run(capsys, "t.csv", "e.csv", "chunks.csv", "--chunk-tickets", "7")[0] == 0
         assert Path("chunks.csv").read_bytes() == Path("whole.csv").read_bytes()
@@ -100,7 +103,9 @@ class TestTheSameFiles:
         events = pq.read_table("e.parquet")
         pq.write_table(events.take(pa.array(list(range(events.num_rows))[::-1])), "rev.parquet")
         assert run(capsys, "t.csv", "e.csv", "text.csv")[0] == 0
-        assert run(capsys, "t.parquet", "rev.parquet", "chunks.csv", "--chunk-tickets", "20")[0] == 0
+        assert (
+            run(capsys, "t.parquet", "rev.parquet", "chunks.csv", "--chunk-tickets", "20")[0] == 0
+        )
         text = Path("text.csv").read_text().splitlines()
         chunks = Path("chunks.csv").read_text().splitlines()
         assert chunks[0] == text[0] and sorted(chunks[1:]) == sorted(text[1:])
@@ -138,7 +143,9 @@ class TestTheSameMessages:
         extra = ["--keep-going"] if keep_going else []
         whole = run(capsys, "tickets.csv", "events.csv", "whole.csv", *extra)
         whole_written = Path("whole.csv").read_bytes() if Path("whole.csv").exists() else None
-        chunks = run(capsys, "tickets.csv", "events.csv", "chunks.csv", "--chunk-tickets", "1", *extra)
+        chunks = run(
+            capsys, "tickets.csv", "events.csv", "chunks.csv", "--chunk-tickets", "1", *extra
+        )
         chunks_written = Path("chunks.csv").read_bytes() if Path("chunks.csv").exists() else None
         assert whole[0] in (1, 2) and whole[2].startswith("slaclock: error: ")
         assert chunks[0] == whole[0]
@@ -165,18 +172,20 @@ class TestTheSameMessages:
         pq.write_table(events, "e.parquet")
         code, out, err = run(capsys, "t.parquet", "e.parquet", "r.csv", "--chunk-tickets", "4")
         assert code == 2 and out == ""
-        assert err.startswith("slaclock: error: e.parquet row 41, column kind: is not an event kind")
+        assert err.startswith(
+            "slaclock: error: e.parquet row 41, column kind: is not an event kind"
+        )
         assert not Path("r.csv").exists()
         code, out, err = run(capsys, "t.parquet", "e.parquet", "r.csv", "--keep-going")
         assert code == 1 and len(err.splitlines()) == 1
-        assert out.startswith("scored 29 tickets: ") and out.endswith("; 1 bad tickets skipped (see above)\n")
+        assert out.startswith("scored 29 tickets: ") and out.endswith(
+            "; 1 bad tickets skipped (see above)\n"
+        )
 
 
 @pytest.mark.usefixtures("sample_files")
 class TestOptions:
-    def test_chunk_tickets_must_be_at_least_one(
-        self, capsys: pytest.CaptureFixture[str]
-    ) -> None:
+    def test_chunk_tickets_must_be_at_least_one(self, capsys: pytest.CaptureFixture[str]) -> None:
         code, _, err = run(capsys, "t.csv", "e.csv", "r.csv", "--chunk-tickets", "0")
         assert code == 2
         assert err == "slaclock: error: --chunk-tickets: must be a whole number >= 1 (got 0)\n"
@@ -193,7 +202,9 @@ class TestOptions:
         assert err.startswith("slaclock: error: --tickets: is neither a Parquet nor a CSV file")
 
     def test_progress_on_request(self, capsys: pytest.CaptureFixture[str]) -> None:
-        code, _, err = run(capsys, "t.parquet", "e.parquet", "r.csv", "--progress", "--chunk-tickets", "50")
+        code, _, err = run(
+            capsys, "t.parquet", "e.parquet", "r.csv", "--progress", "--chunk-tickets", "50"
+        )
         assert code == 0 and "150/150" in err
         code, _, err = run(capsys, "t.parquet", "e.parquet", "r.csv", "--no-progress")
         assert code == 0 and err == ""

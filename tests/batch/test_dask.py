@@ -52,7 +52,12 @@ class TestScoreDask:
         [("sync", 3, 5, None), ("threads", 4, 2, 6), ("sync", 1, 1, 1)],
     )
     def test_the_same_rows_as_score_on_the_whole_frames(
-        self, frames: tuple[Any, Any, Any], scheduler: str, tparts: int, eparts: int, buckets: int | None
+        self,
+        frames: tuple[Any, Any, Any],
+        scheduler: str,
+        tparts: int,
+        eparts: int,
+        buckets: int | None,
     ) -> None:
         tickets, events, whole = frames
         results, errors = score_dask(
@@ -72,7 +77,10 @@ class TestScoreDask:
     def test_meta_matches_what_computes(self, frames: tuple[Any, Any, Any]) -> None:
         tickets, events, _ = frames
         results, errors = score_dask(
-            dd.from_pandas(tickets, npartitions=2), dd.from_pandas(events, npartitions=2), BOOK, now=NOW
+            dd.from_pandas(tickets, npartitions=2),
+            dd.from_pandas(events, npartitions=2),
+            BOOK,
+            now=NOW,
         )
         got, got_errors = dask.compute(results, errors, scheduler="sync")
         assert dict(got.dtypes) == dict(results.dtypes)
@@ -87,7 +95,10 @@ class TestScoreDask:
         events["ticket_id"] = events["ticket_id"].str[1:].astype("int64")
         whole = score(tickets, events, BOOK, now=NOW)
         results, _ = score_dask(
-            dd.from_pandas(tickets, npartitions=3), dd.from_pandas(events, npartitions=2), BOOK, now=NOW
+            dd.from_pandas(tickets, npartitions=3),
+            dd.from_pandas(events, npartitions=2),
+            BOOK,
+            now=NOW,
         )
         got = results.compute(scheduler="sync")
         assert got["ticket_id"].dtype == "int64"
@@ -113,11 +124,18 @@ class TestScoreDask:
             ({"now": dt.datetime(2026, 1, 1)}, "now: "),  # noqa: DTZ001 - naive on purpose
         ],
     )
-    def test_bad_arguments(self, frames: tuple[Any, Any, Any], kwargs: dict[str, Any], message: str) -> None:
+    def test_bad_arguments(
+        self, frames: tuple[Any, Any, Any], kwargs: dict[str, Any], message: str
+    ) -> None:
         tickets, events, _ = frames
         args: dict[str, Any] = {"now": NOW, **kwargs}
         with pytest.raises(InputError) as info:
-            score_dask(dd.from_pandas(tickets, npartitions=1), dd.from_pandas(events, npartitions=1), BOOK, **args)
+            score_dask(
+                dd.from_pandas(tickets, npartitions=1),
+                dd.from_pandas(events, npartitions=1),
+                BOOK,
+                **args,
+            )
         assert str(info.value).startswith(message)
 
     def test_pandas_frames_are_refused(self, frames: tuple[Any, Any, Any]) -> None:
@@ -144,7 +162,9 @@ class TestBuckets:
             "import pandas as pd; from slaclock.batch.partitions import hash_buckets; "
             "print(hash_buckets(pd.Series(['T1', 'T2', 'T3'], dtype=object), 97).tolist())"
         )
-        there = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+        there = subprocess.run(
+            [sys.executable, "-c", code], check=True, capture_output=True, text=True
+        )
         here = hash_buckets(pd.Series(["T1", "T2", "T3"], dtype=object), 97).tolist()
         assert there.stdout.strip() == str(here)
 
@@ -172,4 +192,6 @@ class TestWhatShipsToWorkers:
         copy = pickle.loads(fresh)
         with pytest.raises(AttributeError):
             object.__getattribute__(copy, "_cache")  # the worker compiles its own
-        assert copy.due(start, dt.timedelta(hours=20_000)) == cal.due(start, dt.timedelta(hours=20_000))
+        assert copy.due(start, dt.timedelta(hours=20_000)) == cal.due(
+            start, dt.timedelta(hours=20_000)
+        )

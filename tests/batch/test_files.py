@@ -73,7 +73,13 @@ class TestChunksScoreAsTheWholeTables:
         # errors name the rows of the whole files, messages included (other rows too)
         assert sorted(rows(got.errors), key=error_key) == sorted(rows(whole.errors), key=error_key)
         counts = (got.tickets, got.scored, got.failed, got.orphans, got.vectorised)
-        assert counts == (whole.tickets, whole.scored, whole.failed, whole.orphans, whole.vectorised)
+        assert counts == (
+            whole.tickets,
+            whole.scored,
+            whole.failed,
+            whole.orphans,
+            whole.vectorised,
+        )
         assert got.tickets == got.scored + got.failed == 121
 
     @pytest.mark.parametrize("chunk", [9, 40, 1000])
@@ -124,7 +130,9 @@ class TestChunksScoreAsTheWholeTables:
             write(table.slice(cut, cut), folder / "part-1.parquet")
             write(table.slice(2 * cut), folder / "part-2.parquet")
             (folder / "_SUCCESS").write_text("")
-        got = score_parquet(tmp_path / "tickets", tmp_path / "events", BOOK, now=NOW, chunk_tickets=11)
+        got = score_parquet(
+            tmp_path / "tickets", tmp_path / "events", BOOK, now=NOW, chunk_tickets=11
+        )
         assert rows(got.results) == rows(score(tickets, events, BOOK, now=NOW).results)
 
     def test_whole_number_ids_and_dictionary_columns(self, tmp_path: Path) -> None:
@@ -197,9 +205,7 @@ class TestCsvInChunks:
         text[2] = ",".join(cells)
         (tmp_path / "t.csv").write_text("\n".join(text) + "\n")
         with pytest.raises(TableFormatError, match=r"^tickets row 1, column created_at: is not an"):
-            score_parquet(
-                tmp_path / "t.csv", tmp_path / "e.csv", BOOK, now=NOW, on_error="raise"
-            )
+            score_parquet(tmp_path / "t.csv", tmp_path / "e.csv", BOOK, now=NOW, on_error="raise")
 
 
 def cells_at(line: str) -> str:
@@ -216,7 +222,10 @@ class TestFilesWritten:
             export["tickets"], export["events"], BOOK, now=NOW, out=out, chunk_tickets=25
         )
         results_file, errors_file = got
-        assert (results_file, errors_file) == (str(out), str(tmp_path / "scores" / "results.errors.parquet"))
+        assert (results_file, errors_file) == (
+            str(out),
+            str(tmp_path / "scores" / "results.errors.parquet"),
+        )
         assert sorted(os.listdir(out.parent)) == ["results.errors.parquet", "results.parquet"]
         meta = pq.read_schema(out).metadata
         assert meta[b"slaclock.result_schema_version"] == b"1"
@@ -238,7 +247,9 @@ class TestFilesWritten:
     def test_raise_names_the_row_of_the_whole_file_in_its_note(self, tmp_path: Path) -> None:
         tickets, events = sample_tables(30)
         values = events.column("value").to_pylist()
-        rows_of_t25 = [i for i, v in enumerate(events.column("ticket_id").to_pylist()) if v == "T0025"]
+        rows_of_t25 = [
+            i for i, v in enumerate(events.column("ticket_id").to_pylist()) if v == "T0025"
+        ]
         values[rows_of_t25[0]] = "wip"
         events = events.set_column(4, "value", pa.array(values))
         with pytest.raises(InputError) as info:
@@ -269,7 +280,9 @@ class TestArguments:
         assert (info.value.field, info.value.value) == ("events_path", str(missing))
         assert "does not exist" in str(info.value)
 
-    def test_an_unknown_suffix_asks_for_a_format(self, export: dict[str, Any], tmp_path: Path) -> None:
+    def test_an_unknown_suffix_asks_for_a_format(
+        self, export: dict[str, Any], tmp_path: Path
+    ) -> None:
         other = tmp_path / "tickets.xlsx"
         other.write_bytes(b"PK")
         with pytest.raises(InputError, match=r"^tickets_path: is neither a Parquet nor a CSV file"):
@@ -319,7 +332,9 @@ class TestProgress:
     def test_progress_true_draws_on_stderr(
         self, export: dict[str, Any], capsys: pytest.CaptureFixture[str]
     ) -> None:
-        score_parquet(export["tickets"], export["events"], BOOK, now=NOW, progress=True, chunk_tickets=50)
+        score_parquet(
+            export["tickets"], export["events"], BOOK, now=NOW, progress=True, chunk_tickets=50
+        )
         err = capsys.readouterr().err
         assert "121/121" in err and "tickets" in err
 
@@ -338,7 +353,9 @@ class TestProgress:
         import sys
 
         monkeypatch.setitem(sys.modules, "tqdm", None)
-        score_parquet(export["tickets"], export["events"], BOOK, now=NOW, progress=True, chunk_tickets=50)
+        score_parquet(
+            export["tickets"], export["events"], BOOK, now=NOW, progress=True, chunk_tickets=50
+        )
         assert capsys.readouterr().err.splitlines() == [
             "slaclock: scored 50 of 121 tickets",
             "slaclock: scored 100 of 121 tickets",

@@ -80,7 +80,9 @@ def test_peak_memory_stays_at_the_chunk_size(tmp_path: Path) -> None:
         "large unsorted": measure(large, "unsorted"),
         "large whole": measure(large, "whole"),
     }
-    report = {k: {m: round(v[m] / MB, 1) for m in ("traced", "arrow", "rss")} for k, v in runs.items()}
+    report = {
+        k: {m: round(v[m] / MB, 1) for m in ("traced", "arrow", "rss")} for k, v in runs.items()
+    }
     print(json.dumps(report, indent=1))  # the figures, with pytest -s
     assert runs["small sorted"]["counts"] == [10 * CHUNK] * 3
     for name in ("large sorted", "large unsorted", "large whole"):

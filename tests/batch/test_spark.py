@@ -62,9 +62,10 @@ KEY = ("ticket_id", "target", "cycle")
 
 @pytest.fixture(scope="module", autouse=True)
 def _asked_for(request: pytest.FixtureRequest) -> None:
-    if "spark" not in (request.config.getoption("markexpr") or "") and os.environ.get(
-        "SLACLOCK_SPARK"
-    ) != "1":
+    if (
+        "spark" not in (request.config.getoption("markexpr") or "")
+        and os.environ.get("SLACLOCK_SPARK") != "1"
+    ):
         pytest.skip("Spark tests start a JVM: run them with `pytest -m spark` (.ci/run does)")
 
 
@@ -160,8 +161,21 @@ class TestSchemaAndArguments:
         assert schema["due"].dataType == T.TimestampType()
         assert isinstance(schema["used"].dataType, T.DayTimeIntervalType)
         assert schema["cycle"].dataType == T.LongType()
-        assert spark_schema("errors").fieldNames() == ["ticket_id", "row", "field", "value", "error", "message"]
-        assert spark_schema("both").fieldNames()[-5:] == ["row", "field", "value", "error", "message"]
+        assert spark_schema("errors").fieldNames() == [
+            "ticket_id",
+            "row",
+            "field",
+            "value",
+            "error",
+            "message",
+        ]
+        assert spark_schema("both").fieldNames()[-5:] == [
+            "row",
+            "field",
+            "value",
+            "error",
+            "message",
+        ]
 
     @pytest.mark.parametrize(
         ("call", "message"),

@@ -102,7 +102,13 @@ def relabel_message(message: str, maps: dict[str, I64], labels: Labels) -> str:
     own = m.group(1)
     head, sep, rest = message.partition(": ")
     problem, got, tail = rest.partition(" (got ")
-    return _renumber(head, own, maps, labels) + sep + _renumber(problem, own, maps, labels) + got + tail
+    return (
+        _renumber(head, own, maps, labels)
+        + sep
+        + _renumber(problem, own, maps, labels)
+        + got
+        + tail
+    )
 
 
 def relabel_exception(exc: SlaClockError, maps: dict[str, I64], labels: Labels) -> SlaClockError:
@@ -229,7 +235,9 @@ def arrow_schema(table: str, id_type: Any) -> Any:
         "duration": pa.duration("us"),
     }
     metadata = (
-        {"slaclock.result_schema_version": str(RESULT_SCHEMA_VERSION)} if table == "results" else None
+        {"slaclock.result_schema_version": str(RESULT_SCHEMA_VERSION)}
+        if table == "results"
+        else None
     )
     return pa.schema([pa.field(n, types[kinds[n]]) for n in names], metadata=metadata)
 

@@ -340,11 +340,15 @@ class Source:
             files = sorted(
                 str(f)
                 for f in p.iterdir()
-                if f.is_file() and f.name.lower().endswith(want) and not f.name.startswith((".", "_"))
+                if f.is_file()
+                and f.name.lower().endswith(want)
+                and not f.name.startswith((".", "_"))
             )
             if not files:
                 raise InputError(
-                    field, text, f"is a directory without {'CSV' if format == 'csv' else 'Parquet'} files"
+                    field,
+                    text,
+                    f"is a directory without {'CSV' if format == 'csv' else 'Parquet'} files",
                 )
             return cls(field, text, tuple(files), format or "parquet", table)
         if not p.exists():
@@ -865,7 +869,9 @@ def _read_text(
     cells: list[_CellError] = []
     tickets, events = piece.tickets, piece.events
 
-    def note(table: str, local: int, tid: Any, column: str, value: Any, problem: str, hint: str) -> None:
+    def note(
+        table: str, local: int, tid: Any, column: str, value: Any, problem: str, hint: str
+    ) -> None:
         rows = piece.tickets_rows if table == "tickets" else piece.events_rows
         row = int(rows[local]) + labels.base
         err = TableFormatError.at(labels.name(table), row, column, value, problem, hint)
@@ -878,7 +884,9 @@ def _read_text(
             texts = tickets.column("created_at")
             for r, problem, hint in problems:
                 note("tickets", r, ids[r].as_py(), "created_at", texts[r].as_py(), problem, hint)
-        tickets = tickets.set_column(tickets.schema.get_field_index("created_at"), "created_at", arr)
+        tickets = tickets.set_column(
+            tickets.schema.get_field_index("created_at"), "created_at", arr
+        )
     if events_csv and events.num_rows:
         ids = events.column("ticket_id")
         for name, read in (("seq", _ints_from_text), ("at", _instants_from_text)):
@@ -959,7 +967,15 @@ _CELL_FIELDS: Final = frozenset(
     {"tickets.ticket_id", "tickets.severity", "events.kind", "events.value"}
 )
 #: The order in which the CSV reader reads the cells of a row.
-_RANK: Final = {"ticket_id": 0, "severity": 1, "created_at": 2, "seq": 1, "kind": 2, "at": 3, "value": 4}
+_RANK: Final = {
+    "ticket_id": 0,
+    "severity": 1,
+    "created_at": 2,
+    "seq": 1,
+    "kind": 2,
+    "at": 3,
+    "value": 4,
+}
 
 
 # ---- the run --------------------------------------------------------------------------------------
@@ -1120,14 +1136,20 @@ class Run:
         """Check every argument (before any file is read beyond its header); errors about
         the two paths name ``fields``."""
         run = cls()
-        if isinstance(chunk_tickets, bool) or not isinstance(chunk_tickets, int) or chunk_tickets < 1:
+        if (
+            isinstance(chunk_tickets, bool)
+            or not isinstance(chunk_tickets, int)
+            or chunk_tickets < 1
+        ):
             raise InputError("chunk_tickets", chunk_tickets, "must be a whole number >= 1")
         if on_error not in ("raise", "mark"):
             raise InputError("on_error", on_error, "must be 'raise' or 'mark'")
         if order not in ("auto", "sorted", "unsorted"):
             raise InputError("order", order, "must be 'auto', 'sorted' or 'unsorted'")
         if progress not in (None, True, False):
-            raise InputError("progress", progress, "must be True, False or None (a bar on a terminal)")
+            raise InputError(
+                "progress", progress, "must be True, False or None (a bar on a terminal)"
+            )
         if not isinstance(policy, (Policy, PolicyBook)):
             raise InputError("policy", policy, "must be a Policy or a PolicyBook")
         to_us(now, "now")
@@ -1204,7 +1226,9 @@ class Run:
         if self.chosen == "sorted":
             return _lockstep(self.tickets, self.events, self.chunk, batch_rows)
         if total is None:
-            total = sum(b.num_rows for b in self.tickets.batches(_SURVEY_ROWS, columns=["ticket_id"]))
+            total = sum(
+                b.num_rows for b in self.tickets.batches(_SURVEY_ROWS, columns=["ticket_id"])
+            )
             self.expected = total
         return _partitioned(self.tickets, self.events, self.chunk, _BATCH_ROWS, total, self.tmpdir)
 
@@ -1329,4 +1353,3 @@ def _isatty(stream: Any) -> bool:
         return bool(stream.isatty())
     except (AttributeError, ValueError):
         return False
-

@@ -135,7 +135,10 @@ def score_dask(
         from dask.delayed import delayed
     except ImportError:  # pragma: no cover - dask is installed with the test extras
         raise InputError(
-            "dask", None, "is needed by score_dask and is not installed", "pip install 'slaclock[dask]'"
+            "dask",
+            None,
+            "is needed by score_dask and is not installed",
+            "pip install 'slaclock[dask]'",
         ) from None
     for name, frame in (("tickets", tickets), ("events", events)):
         if not isinstance(frame, dd.DataFrame):
@@ -146,7 +149,10 @@ def score_dask(
             )
         if "ticket_id" not in frame.columns:
             raise InputError(
-                name, list(frame.columns), "is missing the column ticket_id", "see slaclock.batch.scoring"
+                name,
+                list(frame.columns),
+                "is missing the column ticket_id",
+                "see slaclock.batch.scoring",
             )
     parts = tickets.npartitions if npartitions is None else npartitions
     if isinstance(parts, bool) or not isinstance(parts, int) or parts < 1:
@@ -160,7 +166,13 @@ def score_dask(
         frame = frame.map_partitions(_add_bucket, parts, meta=meta)
         sides.append(frame.set_index(BUCKET, divisions=divisions))
     options = delayed(
-        {"policy": policy, "now": now, "on_error": on_error, "as_of": as_of, "assume_tz": assume_tz},
+        {
+            "policy": policy,
+            "now": now,
+            "on_error": on_error,
+            "as_of": as_of,
+            "assume_tz": assume_tz,
+        },
         pure=True,
     )
     scored = [
@@ -170,7 +182,9 @@ def score_dask(
     results = dd.from_delayed(
         [s[0] for s in scored], meta=pandas_meta("results", id_dtype), verify_meta=False
     )
-    errors = dd.from_delayed([s[1] for s in scored], meta=pandas_meta("errors", id_dtype), verify_meta=False)
+    errors = dd.from_delayed(
+        [s[1] for s in scored], meta=pandas_meta("errors", id_dtype), verify_meta=False
+    )
     return results, errors
 
 
@@ -268,7 +282,10 @@ def spark_schema(table: Table = "results", *, id_type: str = "string") -> Any:
         from pyspark.sql import types as T
     except ImportError:
         raise InputError(
-            "pyspark", None, "is needed by spark_schema and is not installed", "pip install 'slaclock[spark]'"
+            "pyspark",
+            None,
+            "is needed by spark_schema and is not installed",
+            "pip install 'slaclock[spark]'",
         ) from None
     if table not in ("results", "errors", "both"):
         raise InputError("table", table, "must be 'results', 'errors' or 'both'")
