@@ -411,7 +411,11 @@ def _streams(args: argparse.Namespace) -> bool:
 
 
 def _score_chunks(
-    args: argparse.Namespace, fmt: str, book: PolicyBook, now: dt.datetime, as_of: dt.datetime | None
+    args: argparse.Namespace,
+    fmt: str,
+    book: PolicyBook,
+    now: dt.datetime,
+    as_of: dt.datetime | None,
 ) -> int:
     """``slaclock score`` in chunks (:mod:`slaclock.batch.files`): the same results, exit codes
     and messages (file, 1-based data row, column) as the CSV reader."""
