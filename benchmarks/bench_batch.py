@@ -5,6 +5,7 @@ Run from the repository root (a full run takes ~15-25 minutes)::
     .venv/bin/python benchmarks/bench_batch.py
     .venv/bin/python benchmarks/bench_batch.py --sizes 10000 100000 --repeat 3
     .venv/bin/python benchmarks/bench_batch.py --only kernel batch workclock
+    .venv/bin/python benchmarks/bench_batch.py --rounds 2   # fast cases twice, interleaved
 
 Every measurement runs in a fresh subprocess (``--child``), which
 
@@ -80,6 +81,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 SIZES = (10_000, 100_000, 1_000_000)
 WARMUP_N = 1_000
+ROUND_LIMIT_S = 20.0
 CHECK_KERNEL_N = 2_000
 CHECK_SCORE_N = 300
 PACKAGES = (
@@ -720,6 +722,14 @@ def main(argv: Sequence[str] | None = None) -> None:
         default=90.0,
         help="seconds: skip a case at a size its last size predicts to take longer",
     )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help=f"measure every case taking under {ROUND_LIMIT_S:.0f} s this many times, "
+        "interleaved (best time and highest peak kept): load from other work then "
+        "hits all cases alike",
+    )
     parser.add_argument("--impl-module", default="slaclock.batch", help=argparse.SUPPRESS)
     parser.add_argument("--json", type=Path, default=None, help="where to write the figures")
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
@@ -742,42 +752,19 @@ def main(argv: Sequence[str] | None = None) -> None:
     runs: list[dict[str, Any]] = []
     notes: dict[str, str] = {}
     per_row: dict[str, float] = {}  # the last measured seconds per row, for the budget
-    for n in sizes:
-        for case in cases:
-            why = available(case, args.impl_module)
-            if why:
-                notes[case.name] = why
-                continue
-            repeat = args.repeat
-            if case.name in per_row:
-                predicted = per_row[case.name] * n
-                if predicted > args.budget:
-                    runs.append(
-                        {
-                            "case": case.name,
-                            "n": n,
-                            "skipped": f"predicted {predicted:,.0f} s per call > --budget",
-                        }
-                    )
-                    print(f"  {case.name:34} n={n:>9,}  skipped", file=sys.stderr, flush=True)
+    for round_ in range(1, args.rounds + 1):
+        for n in sizes:
+            for case in cases:
+                if round_ > 1:
+                    # later rounds: only what ran in round 1 and takes under ROUND_LIMIT_S
+                    first = [r for r in runs if r["case"] == case.name and r["n"] == n]
+                    if not first or "best_s" not in first[0] or first[0]["best_s"] > ROUND_LIMIT_S:
+                        continue
+                r = measure(case, n, args, notes, per_row)
+                if r is None:
                     continue
-                repeat = max(1, min(args.repeat, int(args.budget / max(predicted, 1e-9))))
-            timeout = max(600.0, 4 * args.budget * (repeat + 1))
-            r = spawn(case.name, n, repeat, args.impl_module, timeout)
-            runs.append(r)
-            if "best_s" in r:
-                per_row[case.name] = r["best_s"] / n
-                check = r.get("check", {})
-                print(
-                    f"  {case.name:34} n={n:>9,}  best {r['best_s'] * 1e3:10.1f} ms "
-                    f"({n / r['best_s']:>12,.0f}/s, x{repeat})  "
-                    f"peak+{r['peak_beyond_inputs_mib'] or 0:7.1f} MiB  "
-                    f"wrong={check.get('wrong', '?')}",
-                    file=sys.stderr,
-                    flush=True,
-                )
-            else:
-                print(f"  {case.name:34} n={n:>9,}  {r['skipped']}", file=sys.stderr, flush=True)
+                r["round"] = round_
+                runs.append(r)
     machine["load_end"] = load_average()
     report = {"machine": machine, "sizes": sizes, "runs": runs, "notes": notes}
     path = args.json or HERE / "results" / (
@@ -787,6 +774,47 @@ def main(argv: Sequence[str] | None = None) -> None:
     path.write_text(json.dumps(report, indent=1) + "\n")
     print(render(report))
     print(f"\n(figures written to {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path})")
+
+
+def measure(
+    case: Case,
+    n: int,
+    args: argparse.Namespace,
+    notes: dict[str, str],
+    per_row: dict[str, float],
+) -> dict[str, Any] | None:
+    """One case at one size, in a child process (None: cannot run here)."""
+    why = available(case, args.impl_module)
+    if why:
+        notes[case.name] = why
+        return None
+    repeat = args.repeat
+    if case.name in per_row:
+        predicted = per_row[case.name] * n
+        if predicted > args.budget:
+            print(f"  {case.name:34} n={n:>9,}  skipped", file=sys.stderr, flush=True)
+            return {
+                "case": case.name,
+                "n": n,
+                "skipped": f"predicted {predicted:,.0f} s per call > --budget {args.budget:.0f} s",
+            }
+        repeat = max(1, min(args.repeat, int(args.budget / max(predicted, 1e-9))))
+    timeout = max(600.0, 4 * args.budget * (repeat + 1))
+    r = spawn(case.name, n, repeat, args.impl_module, timeout)
+    if "best_s" in r:
+        per_row[case.name] = r["best_s"] / n
+        check = r.get("check", {})
+        print(
+            f"  {case.name:34} n={n:>9,}  best {r['best_s'] * 1e3:10.1f} ms "
+            f"({n / r['best_s']:>12,.0f}/s, x{repeat})  "
+            f"peak+{r['peak_beyond_inputs_mib'] or 0:7.1f} MiB  "
+            f"wrong={check.get('wrong', '?')}  load {' '.join(r.get('load', []))}",
+            file=sys.stderr,
+            flush=True,
+        )
+    else:
+        print(f"  {case.name:34} n={n:>9,}  {r['skipped']}", file=sys.stderr, flush=True)
+    return r
 
 
 # ---- markdown ---------------------------------------------------------------------------------
@@ -817,8 +845,23 @@ def fmt_mib(value: float | None) -> str:
 
 def render(report: dict[str, Any]) -> str:
     m = report["machine"]
-    runs = [r for r in report["runs"] if "best_s" in r]
-    best = {(r["case"], r["n"]): r for r in runs}
+    best: dict[tuple[str, int], dict[str, Any]] = {}
+    for r in report["runs"]:  # over rounds: the best time, the highest peak
+        if "best_s" not in r:
+            continue
+        key = (r["case"], r["n"])
+        if key not in best:
+            best[key] = dict(r)
+            continue
+        kept = best[key]
+        peaks = [
+            p
+            for p in (kept["peak_beyond_inputs_mib"], r["peak_beyond_inputs_mib"])
+            if p is not None
+        ]
+        if r["best_s"] < kept["best_s"]:
+            kept.update(r)
+        kept["peak_beyond_inputs_mib"] = max(peaks) if peaks else None
     sizes: list[int] = report["sizes"]
     big, small = max(sizes), min(sizes)
 
@@ -844,7 +887,7 @@ def render(report: dict[str, Any]) -> str:
         if not rows:
             continue
         out += [
-            f"### `{op}`: rows per second, best of the repeats",
+            f"### `{op}`: rows per second, best of the repeats (and rounds)",
             "",
             "× kernel = this row's throughput / the bare kernel's (same size, same run); "
             f"× workclock = this row's throughput / workclock `{peer.split('.')[1]}`'s. "
@@ -931,7 +974,7 @@ def render(report: dict[str, Any]) -> str:
         out.append("")
 
     # skipped
-    skipped = [r for r in report["runs"] if "skipped" in r]
+    skipped = [r for r in report["runs"] if "skipped" in r and (r["case"], r["n"]) not in best]
     if skipped or report["notes"]:
         out += ["### Not measured", ""]
         out += [f"- {name}: {why}" for name, why in report["notes"].items()]
