@@ -124,6 +124,7 @@ def errors_path(out: str | os.PathLike[str]) -> str:
 
     Examples
     --------
+    >>> from slaclock.batch.files import errors_path
     >>> errors_path("scores/results.parquet")
     'scores/results.errors.parquet'
     >>> errors_path("results")
