@@ -98,7 +98,7 @@ class _Events:
         self.offs = np.cumsum(lens) - lens  # where each ticket's events begin in the flat arrays
         total = int(lens.sum())
         self.owner = np.repeat(np.arange(self.k), lens)
-        self.index = np.arange(total) - self.offs[self.owner]  # index in the ticket's history
+        self.index = np.arange(total) - np.repeat(self.offs, lens)  # index in the ticket's history
         if self.k == run.n and run.in_order:
             # every ticket, events already in order: the rows are one slice, no copy
             lo, hi = int(first[0]), int(first[-1])
@@ -333,10 +333,12 @@ def _unit_rows(
     seg_state = np.empty(total_seg, dtype=np.int8)
     seg_from[seg_off] = s
     seg_state[seg_off] = init
-    pstart = np.cumsum(npts) - npts
-    where = seg_off[p_owner] + 1 + (np.arange(len(p_owner)) - pstart[p_owner])
+    # the i-th status change kept lands after its ticket's first segment and those of the
+    # tickets before it: at i + owner + 1
+    where = np.arange(len(p_owner)) + p_owner + 1
     seg_from[where] = ev.at[point]
     seg_state[where] = st[point]
+    del where, point, p_owner, st, stop_ev, after_stop, by_trigger
     seg_owner = np.repeat(np.arange(k), nseg)
     # a segment runs to the next one of its ticket (no later than the end: every status
     # change kept is at or before it), the last one to the end
@@ -485,11 +487,20 @@ def _measure(
     b_to[:-1] = b_from[1:]
     b_to[last_seg] = b_end
     length = b_to - b_from
+    del b_to
     running = seg_state == _RUN
     run_len = np.where(running, length, 0)
-    used = _sum_per(run_len, seg_off, nseg)
-    paused_b = _sum_per(length - run_len, seg_off, nseg)
-    paused_w = _sum_per(np.where(running, 0, seg_to - seg_from), seg_off, nseg)
+    del length
+    c_run = np.cumsum(run_len)
+    before_ticket = np.where(seg_off > 0, c_run[np.maximum(seg_off - 1, 0)], 0)
+    used = c_run[last_seg] - before_ticket
+    paused_b = (b_end - b_from[seg_off]) - used
+    held = ~running & (seg_to > seg_from)
+    # exact: float64 holds every sum of wall microseconds below 2**53 (285 years)
+    paused_w = np.bincount(
+        seg_owner[held], weights=(seg_to[held] - seg_from[held]), minlength=k
+    ).astype(np.int64)
+    del held
     # the state the clock was last in: the last segment of positive length (ended), or the
     # current one (open); an end at the start instant keeps the state set at that instant
     pos_idx = np.where(seg_to > seg_from, np.arange(len(seg_from)), -1)
@@ -500,9 +511,8 @@ def _measure(
     last_state = np.where(ended, last_state, seg_state[last_seg])
     is_running = last_state == _RUN
 
-    c_run = np.cumsum(run_len)
-    before_ticket = np.where(seg_off > 0, c_run[np.maximum(seg_off - 1, 0)], 0)
     r_start = c_run - run_len - before_ticket[seg_owner]
+    del c_run
     seg_index = np.arange(len(seg_from))
     run_pos = running & (run_len > 0)
 

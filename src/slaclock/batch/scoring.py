@@ -412,8 +412,13 @@ class _Run:
             fits[1 + _KIND[name]] = blank
         for name in ("status", "severity", "assignment"):
             fits[1 + _KIND[name]] = ~blank
-        vc = np.where(self.value_codes < 0, nv - 1, self.value_codes)  # -1: the null label
-        ev_bad = ~fits.reshape(-1)[(self.kind.astype(np.int64) + 1) * nv + vc]
+        vc = np.where(self.value_codes < 0, np.int32(nv - 1), self.value_codes)  # -1: null
+        pair = self.kind.astype(np.int32)
+        pair += 1
+        pair *= nv
+        pair += vc
+        ev_bad = ~fits.reshape(-1)[pair]
+        del pair
         del vc
         ev_bad |= self.at > self.now
         if self.seq_null.any() or self.at_null.any():
@@ -810,11 +815,24 @@ def _ticket_positions(
             order = np.argsort(t, kind="stable")
             s = t[order]
         e = events.ints
-        j = np.searchsorted(s, e)
-        jc = np.minimum(j, max(n - 1, 0))
-        found = (j < n) & (s[jc] == e) & ~events.null if n else np.zeros(m, dtype=bool)
-        pos = jc if order is None else order[jc]
-        pos = np.where(found, pos, -1)
+        # look up each run of equal ids once (a sorted export has one run per ticket)
+        if m:
+            change = np.empty(m, dtype=bool)
+            change[0] = True
+            np.not_equal(e[1:], e[:-1], out=change[1:])
+            starts = np.flatnonzero(change)
+            runs = e[starts]
+        else:
+            starts = runs = np.zeros(0, dtype=np.int64)
+        if order is None and len(runs) == n and bool((runs == s).all()) and not events.null.any():
+            pos = np.repeat(np.arange(n), np.diff(np.append(starts, m)))
+        else:
+            j = np.searchsorted(s, runs)
+            jc = np.minimum(j, max(n - 1, 0))
+            found = (j < n) & (s[jc] == runs) if n else np.zeros(len(runs), dtype=bool)
+            at = jc if order is None else order[jc]
+            pos = np.repeat(np.where(found, at, -1), np.diff(np.append(starts, m)))
+            pos[events.null] = -1
     else:
         index: dict[Any, int] = {}
         values = [tickets.value(k) for k in range(n)] if tickets.codes is None else None
