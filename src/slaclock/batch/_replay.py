@@ -258,7 +258,7 @@ class _Cycle:
     by_trigger: Bools  # ended by a stop event (not by a stopped status)
     seg_from: I64
     seg_to: I64
-    seg_state: I64
+    seg_state: npt.NDArray[np.int8]
     seg_owner: I64
     seg_off: I64
     nseg: I64
