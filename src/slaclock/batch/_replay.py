@@ -36,14 +36,14 @@ from typing import TYPE_CHECKING, Any, Final
 import numpy as np
 import numpy.typing as npt
 
-from slaclock._instants import YEAR_US
+from slaclock._instants import DAY_US, YEAR_US
 from slaclock.batch._frames import NULL, Text
 from slaclock.batch._kernels import PAST, busy_before, first_reaching, next_open_in, window
 from slaclock.calendars import Calendar
 from slaclock.errors import SlaClockError
 from slaclock.policies import (
     BeforeDueWarning,
-    BusinessTime,
+    BusinessDays,
     CalendarTime,
     ClockState,
     FractionWarning,
@@ -81,8 +81,6 @@ def replay_fast(run: _Run, fast: Bools) -> Bools:
 def _target_ok(target: Target) -> bool:
     """The target is of a shape the vectorised replay knows."""
     if target.metric not in (Metric.FIRST_RESPONSE, Metric.RESOLUTION):
-        return False
-    if not isinstance(target.goal, (BusinessTime, CalendarTime)):
         return False
     return all(t.kind == "created" for t in target.starts)
 
@@ -378,9 +376,37 @@ def _unit_rows(
 
 
 def _goal_us(target: Target) -> int:
+    """The goal in microseconds; -1 for business days (converted at each start)."""
     goal = target.goal
-    assert isinstance(goal, (BusinessTime, CalendarTime))  # _target_ok
+    if isinstance(goal, BusinessDays):
+        return -1
     return goal.duration // _ONE_US
+
+
+def _business_days_goal(
+    cal: Calendar, w: Any, s: I64, days: int, horizon: int
+) -> tuple[I64, Bools]:
+    """Business days converted into business time at each start (``_clock`` in evaluation.py):
+    ``elapsed(s, due_business_days(s, days))``; and where that needs the scalar replay."""
+    k = len(s)
+    bad = np.zeros(k, dtype=bool)
+    lo, hi = int(s.min()), int(s.max()) + 1
+    pieces = np.array(cal._offsets.pieces(lo, hi), dtype=np.int64).reshape(-1, 3)
+    idx = np.searchsorted(pieces[:, 0], s, side="right") - 1
+    day = (s + pieces[np.clip(idx, 0, len(pieces) - 1), 2]) // DAY_US  # the local date of s
+    uniq, first, inverse = np.unique(day, return_index=True, return_inverse=True)
+    dues = np.empty(len(uniq), dtype=np.int64)
+    for j, row in enumerate(first.tolist()):
+        try:  # one answer per local date: the due depends on the date only (memoised too)
+            dues[j] = cal._due_business_days_us(int(s[row]), days)
+        except SlaClockError:
+            dues[j] = PAST
+    due = dues[inverse.reshape(-1)]
+    # the scalar search stops at each start's horizon: leave the edge to it
+    bad |= (due == PAST) | (due - s > horizon - 2 * DAY_US) | (due >= w.hi)
+    safe = np.where(bad, s, due)
+    goal: I64 = busy_before(w, safe) - busy_before(w, s)
+    return goal, bad
 
 
 def _empty_cols(k: int) -> dict[str, npt.NDArray[Any]]:
@@ -480,6 +506,14 @@ def _measure(
     lo = int(s.min())
     hi = int(max(now, int(end.max()))) + max(YEAR_US, 8 * int(goal.max()))
     w = window(cal, lo, hi)
+    bad = np.zeros(k, dtype=bool)
+    for j, target in enumerate(targets):
+        if isinstance(target.goal, BusinessDays):
+            mine = np.flatnonzero(which == j)
+            if len(mine):
+                g, gbad = _business_days_goal(cal, w, s[mine], target.goal.days, horizon)
+                goal[mine] = g
+                bad[mine] |= gbad
     b_from = busy_before(w, seg_from)
     b_end = busy_before(w, end)
     last_seg = seg_off + nseg - 1
@@ -529,7 +563,8 @@ def _measure(
         return t, bad
 
     need_due = (used >= goal) | is_running
-    due, bad = due_at(goal, need_due)
+    due, due_bad = due_at(goal, need_due)
+    bad |= due_bad
     due = np.where(need_due, due, NULL)
     breached = need_due & (end > due)
     resumed_need = ~ended & ~is_running & (used < goal)
@@ -558,7 +593,12 @@ def _measure(
         for i, rule in enumerate(rules):
             mine = which == i
             if isinstance(rule, FractionWarning):
-                thr[mine] = [rule.threshold_us(g) for g in goal[mine].tolist()]
+                num, den = rule._ratio
+                g = goal[mine]
+                if g.size and num * int(g.max()) < 2**62:  # exact in int64: ceil(num * g / den)
+                    thr[mine] = -((-num * g) // den)
+                else:
+                    thr[mine] = [rule.threshold_us(x) for x in g.tolist()]
             elif isinstance(rule, BeforeDueWarning):
                 thr[mine] = goal[mine] - rule.before // _ONE_US
         labels = np.array([None if r is None else r.label for r in rules], dtype=object)[which]
