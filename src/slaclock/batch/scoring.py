@@ -193,8 +193,14 @@ def score(
     ...     "at": pd.to_datetime(["2026-03-02T14:00Z", "2026-03-02T15:30Z", "2026-03-03T16:00Z"]),
     ...     "kind": ["status", "agent_reply", "status"], "value": ["new", "public", "solved"]})
     >>> results, errors = score(tickets, events, example_policy(), now=SAMPLE_NOW)
-    >>> results[["target", "outcome", "used"]].to_string(index=False)
-    ' target outcome             used\\n P3.first_response     met 0 days 01:30:00\\n    P3.resolution     met 0 days 10:00:00'
+    >>> for r in results.itertuples():
+    ...     print(r.target, r.outcome, r.used)
+    P3.first_response met 0 days 01:30:00
+    P3.resolution met 0 days 12:00:00
+
+    The US desk is open 08:00-18:00 New York time: Monday 09:00-18:00 and
+    Tuesday 08:00-11:00.
+
     >>> len(errors)
     0
     """
