@@ -124,7 +124,12 @@ def test_first_response_and_resolution(case: tuple[list[Ticket], Policy, dt.date
     check(*case)
 
 
-@settings(max_examples=50)
+@given(batch_cases(metrics=tuple(Metric), internal=False, ordinary=True))
+def test_next_reply_and_periodic_update(case: tuple[list[Ticket], Policy, dt.datetime]) -> None:
+    check(*case)
+
+
+@settings(max_examples=100)
 @given(batch_cases(metrics=tuple(Metric), internal=True))
 def test_every_metric_and_internal_targets(case: tuple[list[Ticket], Policy, dt.datetime]) -> None:
     check(*case)

@@ -63,8 +63,8 @@ _K = {k: i for i, k in enumerate(EVENT_KINDS)}
 _RUN, _HELD, _STOP = 0, 1, 2
 _CODE = {ClockState.RUNNING: _RUN, ClockState.PAUSED: _HELD, ClockState.STOPPED: _STOP}
 _BIG: Final = np.iinfo(np.int64).max
-_STATUS_TEXT = ["stopped", "running", "paused"]
-_OUTCOME_TEXT = ["met", "breached", "pending"]
+_STATUS_TEXT = ["stopped", "running", "paused", "cancelled"]
+_OUTCOME_TEXT = ["met", "breached", "pending", "none"]
 _ONE_US = dt.timedelta(microseconds=1)
 
 
@@ -79,10 +79,9 @@ def replay_fast(run: _Run, fast: Bools) -> Bools:
 
 
 def _target_ok(target: Target) -> bool:
-    """The target is of a shape the vectorised replay knows."""
-    if target.metric not in (Metric.FIRST_RESPONSE, Metric.RESOLUTION):
-        return False
-    return all(t.kind == "created" for t in target.starts)
+    """The target is of a shape the vectorised replay knows (every target is, today:
+    the tickets decide, see :func:`_policy_group`)."""
+    return isinstance(target, Target)
 
 
 class _Events:
@@ -141,6 +140,7 @@ def _policy_group(run: _Run, policy: Policy, group: I64, taken: Bools) -> None:
     sevs = run.sev_codes[group]
     ok = np.ones(k, dtype=bool)
     rank = np.zeros(k, dtype=np.int64)
+    rows_here = np.zeros(k, dtype=np.int64)
     blocks: list[tuple[I64, I64, dict[str, Any]]] = []
     for metric in metrics:
         by_code = {
@@ -155,11 +155,9 @@ def _policy_group(run: _Run, policy: Policy, group: I64, taken: Bools) -> None:
         for code, t in by_code.items():
             sig = (tuple(sorted(policy.state_map(t).items(), key=lambda kv: kv[0])), t.stops)
             units.setdefault(sig, {})[code] = t
-        has = np.zeros(k, dtype=bool)
         for targets in units.values():
             codes = np.array(sorted(targets), dtype=np.int64)
             members = np.isin(sevs, codes)
-            has |= members
             if members.all():
                 idx = np.arange(k)
                 u_ev, u_status = ev, is_status
@@ -167,10 +165,17 @@ def _policy_group(run: _Run, policy: Policy, group: I64, taken: Bools) -> None:
                 idx = np.flatnonzero(members)
                 keep = members[ev.owner]
                 u_ev, u_status = _Subset(ev, keep, idx), is_status[keep]
-            cols, good = _unit_rows(run, policy, targets, group[idx], sevs[idx], u_ev, u_status)
+            cols, good, row_ticket, place = _unit_rows(
+                run, policy, targets, group[idx], sevs[idx], u_ev, u_status
+            )
             ok[idx] &= good
-            blocks.append((idx, rank[idx].copy(), cols))
-        rank[has] += 1
+            if not cols:
+                continue
+            tick = idx[row_ticket]
+            blocks.append((tick, rank[tick] + place, cols))
+            rows_here += np.bincount(tick, minlength=k)
+        rank += rows_here
+        rows_here[:] = 0
     if not ok.any():
         return
     for idx, r, cols in blocks:
@@ -290,89 +295,171 @@ def _unit_rows(
     sevs: I64,
     ev: _Events,
     is_status: Bools,
-) -> tuple[dict[str, Any], Bools]:
-    """The result columns of one metric for ``tickets`` (severities replaying alike)."""
+) -> tuple[dict[str, Any], Bools, I64, I64]:
+    """The result rows of one metric for ``tickets`` (severities replaying alike).
+
+    Returns the columns (one row per reported cycle), which tickets the
+    vectorised replay could answer, and for each row its ticket (by position
+    in ``tickets``) and its place among the ticket's rows of this metric.
+    """
     k = ev.k
     first = next(iter(targets.values()))
+    multi = first.metric in (Metric.NEXT_REPLY, Metric.PERIODIC_UPDATE)
     states = policy.state_map(first)
     init = _CODE[states[policy.initial]]
     if init == _STOP:
-        return {}, np.zeros(k, dtype=bool)
+        return {}, np.zeros(k, dtype=bool), np.zeros(0, np.int64), np.zeros(0, np.int64)
     table = np.array(
         [_CODE[states[lab]] if lab in states else -1 for lab in run.value_labels] + [-1],
         dtype=np.int8,
     )
     st = np.where(is_status, table[ev.value], np.int8(-1))
+    flat = np.arange(ev.total)
+    ticket_end = ev.offs + ev.lens  # flat position after each ticket's last event
     # a reopen (a status other than stopped after a stopped one) needs the scalar replay
     stop_ev = st == _STOP
     first_stop = _first_per_ticket(stop_ev, ev)
     after_stop = ev.index > (first_stop - ev.offs)[ev.owner]
     good = ~_per_ticket_any(is_status & (st != _STOP) & after_stop, ev)
-    # the end: the first stop event (not the creation event itself), or the first stopped status
+    # the state after each event (its status change applied): the last status change so far
+    last_status = np.where(is_status, flat, -1)
+    np.maximum.accumulate(last_status, out=last_status)
+    mine = last_status >= ev.offs[ev.owner]
+    state_after = np.where(mine, st[np.maximum(last_status, 0)], np.int8(init))
+    del last_status, mine
+    # stop events (not at a creation that starts the clock) and the ticket's stop
+    created = any(t.kind == "created" for t in first.starts)
     by_trigger = np.zeros(ev.total, dtype=bool)
     for trig in first.stops:
         by_trigger |= _matches(trig.kind, trig.value, run, ev)
-    by_trigger &= ev.index >= 1
-    endpos = _first_per_ticket(by_trigger | stop_ev, ev)
-    ended = endpos < _BIG
-    endc = np.where(ended, endpos, 0)
-    s = ev.at[ev.offs]
+    if created:
+        by_trigger &= ev.index >= 1
+    close = by_trigger | stop_ev
+    # start events: a start trigger while the ticket is not stopped; "created" at index 0
+    starts = np.zeros(ev.total, dtype=bool)
+    for trig in first.starts:
+        starts |= _matches(trig.kind, trig.value, run, ev)
+    starts &= state_after != _STOP
+    if created:
+        starts |= ev.index == 0
+    # the open/closed state of the clock after each event: the last event that starts or
+    # closes decides (a start after the closes of its own event; at a creation start, the
+    # creation's own stop closes the cycle it started)
+    value = starts.copy()
+    if created:
+        at0 = ev.index == 0
+        value[at0] = ~stop_ev[at0]
+    relevant = np.where(starts | close, flat, -1)
+    np.maximum.accumulate(relevant, out=relevant)
+    inside = relevant >= ev.offs[ev.owner]
+    open_after = inside & value[np.maximum(relevant, 0)]
+    del relevant, inside, value
+    open_before = np.zeros(ev.total, dtype=bool)
+    open_before[1:] = open_after[:-1]
+    open_before[ev.offs] = False
+    begin = starts & (~open_before | close)
+    if created:
+        begin |= ev.index == 0
+    if not multi:  # one cycle: the first start only (no reopen here)
+        firsts = _first_per_ticket(begin, ev)
+        begin = np.zeros(ev.total, dtype=bool)
+        begin[firsts[firsts < _BIG]] = True
+    cstart = np.flatnonzero(begin)
+    ctick = ev.owner[cstart]
+    if len(cstart) == 0:  # no cycle started: no rows
+        return {}, good, ctick, ctick
+    # each cycle ends at the next closing event after its start (at a creation start: from
+    # the creation itself, whose stopped status closes what it started)
+    nxt = np.where(close, flat, _BIG)
+    nxt = np.minimum.accumulate(nxt[::-1])[::-1]
+    from_pos = cstart + 1
+    if created:
+        from_pos = np.where(ev.index[cstart] == 0, cstart, from_pos)
+    cend = np.full(len(cstart), _BIG, dtype=np.int64)
+    inrange = from_pos < ev.total
+    cend[inrange] = nxt[from_pos[inrange]]
+    ended = cend < ticket_end[ctick]
+    cend = np.where(ended, cend, _BIG)
+    endc = np.where(ended, cend, 0)
+    c_by_trigger = ended & by_trigger[endc]
+    cancel = ended & ~c_by_trigger & multi
+    s = ev.at[cstart]
     now = run.now
     end = np.where(ended, ev.at[endc], now)
-    end_by_trigger = ended & by_trigger[endc]
-    # segments: the first from the start, then one per status change before the end
-    point = is_status & (ev.index < (endpos - ev.offs)[ev.owner])
-    p_owner = ev.owner[point]
-    npts = np.bincount(p_owner, minlength=k)
+    # the cycles measured nothing: started and cancelled by the ticket's stop at one instant
+    empty = cancel & (end == s)
+    # each cycle's number, and its place among the ticket's reported rows
+    n_c = len(cstart)
+    cyc_first = np.searchsorted(ctick, np.arange(k), side="left")
+    number = np.arange(n_c) - cyc_first[ctick] + 1
+    kept = ~empty
+    kept_before = np.cumsum(kept) - kept
+    place = kept_before - kept_before[cyc_first[ctick]]
+
+    # segments: from each cycle's start, then one per status change inside it
+    c_init = np.where(created & (ev.index[cstart] == 0), np.int8(init), state_after[cstart])
+    inclusive = created & (ev.index[cstart] == 0)
+    cyc_of = np.searchsorted(cstart, flat, side="right") - 1
+    has_cyc = cyc_of >= 0
+    cyc_c = np.maximum(cyc_of, 0)
+    point = is_status & has_cyc & (flat < cend[cyc_c]) & (ev.owner == ctick[cyc_c])
+    point &= (flat > cstart[cyc_c]) | (inclusive[cyc_c] & (flat == cstart[cyc_c]))
+    p_owner = cyc_c[point]
+    npts = np.bincount(p_owner, minlength=n_c)
     nseg = npts + 1
     seg_off = np.cumsum(nseg) - nseg
     total_seg = int(nseg.sum())
     seg_from = np.empty(total_seg, dtype=np.int64)
     seg_state = np.empty(total_seg, dtype=np.int8)
     seg_from[seg_off] = s
-    seg_state[seg_off] = init
-    # the i-th status change kept lands after its ticket's first segment and those of the
-    # tickets before it: at i + owner + 1
+    seg_state[seg_off] = c_init
     where = np.arange(len(p_owner)) + p_owner + 1
     seg_from[where] = ev.at[point]
     seg_state[where] = st[point]
-    del where, point, p_owner, st, stop_ev, after_stop, by_trigger
-    seg_owner = np.repeat(np.arange(k), nseg)
-    # a segment runs to the next one of its ticket (no later than the end: every status
-    # change kept is at or before it), the last one to the end
+    del where, point, p_owner, cyc_of, has_cyc, cyc_c, st, stop_ev, after_stop, by_trigger
+    seg_owner = np.repeat(np.arange(n_c), nseg)
+    # a segment runs to the next one of its cycle (no later than the end), the last to the end
     seg_to = np.empty(total_seg, dtype=np.int64)
     seg_to[:-1] = seg_from[1:]
     seg_to[seg_off + nseg - 1] = end
     cycle = _Cycle(
-        s, end, ended, end_by_trigger, seg_from, seg_to, seg_state, seg_owner, seg_off, nseg
+        s, end, ended, c_by_trigger, seg_from, seg_to, seg_state, seg_owner, seg_off, nseg
     )
 
     codes = sorted(targets)
     local = np.full(len(run.sev_labels) + 1, -1, dtype=np.int64)
     local[codes] = np.arange(len(codes))
-    which = local[sevs]  # the target of each ticket, by position in `codes`
+    which = local[sevs][ctick]  # the target of each cycle, by position in `codes`
     ordered = [targets[c] for c in codes]
     goal = np.array([_goal_us(t) for t in ordered], dtype=np.int64)[which]
-    cols: dict[str, Any] = _empty_cols(k)
-    groups = _calendars(run, ordered, which, tickets)
-    for cal, members in groups:
+    cols: dict[str, Any] = _empty_cols(n_c)
+    cgood = np.ones(n_c, dtype=bool)
+    for cal, members in _calendars(run, ordered, which, tickets[ctick]):
         if cal is None:
-            good[members] = False
+            cgood[members] = False
             continue
-        sub = cycle if len(members) == k else cycle.subset(members)
-        _measure(cal, members, goal[members], ordered, which[members], sub, now, cols, good)
-    cols["policy"] = Text.constant(k, policy.name)
+        sub = cycle if len(members) == n_c else cycle.subset(members)
+        _measure(cal, members, goal[members], ordered, which[members], sub, now, cols, cgood)
+    cols["status_code"] = np.where(cancel, 3, cols["status_code"])
+    cols["outcome_code"] = np.where(cancel & (cols["outcome_code"] == 0), 3, cols["outcome_code"])
+    if n_c:
+        good[ctick[~cgood]] = False
+    cols["policy"] = Text.constant(n_c, policy.name)
     cols["target"] = Text(which, [t.name for t in ordered])
-    cols["metric"] = Text.constant(k, first.metric.value)
-    cols["team"] = Text.constant(k, None)
+    cols["metric"] = Text.constant(n_c, first.metric.value)
+    cols["team"] = Text.constant(n_c, None)
     cols["severity"] = Text(which, [t.severity for t in ordered])
-    cols["cycle"] = np.ones(k, dtype=np.int64)
-    cols["earlier"] = Text.constant(k, "[]")
+    cols["cycle"] = number
+    cols["earlier"] = Text.constant(n_c, "[]")
     cols["status"] = Text(cols.pop("status_code"), _STATUS_TEXT)
     cols["outcome"] = Text(cols.pop("outcome_code"), _OUTCOME_TEXT)
     warn = cols.pop("warnings_text", None)
-    cols["warnings"] = Text.constant(k, "[]") if warn is None else Text.of(warn.tolist())
-    return cols, good
+    cols["warnings"] = Text.constant(n_c, "[]") if warn is None else Text.of(warn.tolist())
+    if empty.any():
+        sel = np.flatnonzero(kept)
+        cols = {name: _take(v, sel) for name, v in cols.items()}
+        ctick, place = ctick[sel], place[sel]
+    return cols, good, ctick, place
 
 
 def _goal_us(target: Target) -> int:
