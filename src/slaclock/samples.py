@@ -895,6 +895,8 @@ def event_from_row(kind: str, at: dt.datetime, value: str) -> Event:
     InputError
         Naming ``value`` when the value does not fit the kind.
 
+    Examples
+    --------
     >>> event_from_row("agent_reply", SAMPLE_NOW, "private").public
     False
     """
