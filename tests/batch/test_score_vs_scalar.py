@@ -129,6 +129,11 @@ def test_next_reply_and_periodic_update(case: tuple[list[Ticket], Policy, dt.dat
     check(*case)
 
 
+@given(batch_cases(metrics=tuple(Metric), internal=True, ordinary=True))
+def test_internal_targets(case: tuple[list[Ticket], Policy, dt.datetime]) -> None:
+    check(*case)
+
+
 @settings(max_examples=100)
 @given(batch_cases(metrics=tuple(Metric), internal=True))
 def test_every_metric_and_internal_targets(case: tuple[list[Ticket], Policy, dt.datetime]) -> None:

@@ -115,8 +115,6 @@ def _policy_group(run: _Run, policy: Policy, group: I64, taken: Bools) -> None:
     ev = _Events(run, group)
     # tickets the replay of this shape cannot take
     odd = (ev.kind == _K["severity"]) | (ev.kind == _K["cancel"])
-    if policy.internal_targets:
-        odd |= ev.kind == _K["assignment"]
     known = np.array([lab in policy.statuses for lab in run.value_labels] + [False], dtype=bool)
     is_status = ev.kind == _K["status"]
     odd |= is_status & ~known[ev.value]
@@ -176,6 +174,11 @@ def _policy_group(run: _Run, policy: Policy, group: I64, taken: Bools) -> None:
             rows_here += np.bincount(tick, minlength=k)
         rank += rows_here
         rows_here[:] = 0
+    if policy.internal_targets:
+        cols, good, row_ticket, place = _stint_rows(run, policy, group, sevs, ev, is_status)
+        ok &= good
+        if cols:
+            blocks.append((row_ticket, rank[row_ticket] + place, cols))
     if not ok.any():
         return
     for idx, r, cols in blocks:
@@ -460,6 +463,169 @@ def _unit_rows(
         cols = {name: _take(v, sel) for name, v in cols.items()}
         ctick, place = ctick[sel], place[sel]
     return cols, good, ctick, place
+
+
+def _forward(flags: Bools, ev: _Events) -> tuple[I64, Bools]:
+    """For each event, the flat position of the last flagged event of its ticket at or
+    before it, and whether there is one."""
+    last = np.where(flags, np.arange(ev.total), -1)
+    np.maximum.accumulate(last, out=last)
+    found = last >= ev.offs[ev.owner]
+    return np.maximum(last, 0), found
+
+
+def _stint_rows(
+    run: _Run, policy: Policy, tickets: I64, sevs: I64, ev: _Events, is_status: Bools
+) -> tuple[dict[str, Any], Bools, I64, I64]:
+    """The internal targets' rows: one cycle per stint of a team (``_Stints`` in evaluation.py).
+
+    A stint starts at an assignment to a team other than the holder while the
+    ticket is not stopped (by the policy's statuses), and ends at the next
+    such assignment or at the ticket's stop. Its clock follows the internal
+    target's statuses, a stopped status holding it.
+    """
+    k = ev.k
+    empty = np.zeros(0, dtype=np.int64)
+    good = np.ones(k, dtype=bool)
+    its = list(policy.internal_targets)
+    maps = [policy.state_map(it) for it in its]
+    if any(m != maps[0] for m in maps):  # different clocks per team: the scalar replay
+        return {}, np.zeros(k, dtype=bool), empty, empty
+    labels = run.value_labels
+    ptable = np.array(
+        [_CODE[policy.statuses[lab]] if lab in policy.statuses else -1 for lab in labels] + [-1],
+        dtype=np.int8,
+    )
+    pst = np.where(is_status, ptable[ev.value], np.int8(-1))
+    stop_ev = pst == _STOP
+    first_stop = _first_per_ticket(stop_ev, ev)
+    after_stop = ev.index > (first_stop - ev.offs)[ev.owner]
+    good &= ~_per_ticket_any(is_status & (pst != _STOP) & after_stop, ev)
+    last_st, has_st = _forward(is_status, ev)
+    state_after = np.where(has_st, pst[last_st], np.int8(_CODE[policy.statuses[policy.initial]]))
+    # the label in force after each event (-2: the policy's initial status)
+    label_after = np.where(has_st, ev.value[last_st], -2)
+    is_asg = ev.kind == _K["assignment"]
+    last_asg, has_asg = _forward(is_asg, ev)
+    holder_after = np.where(has_asg, ev.value[last_asg], -1)
+    holder_before = np.full(ev.total, -1, dtype=holder_after.dtype)
+    holder_before[1:] = holder_after[:-1]
+    holder_before[ev.offs] = -1
+    boundary = is_asg & (ev.value != holder_before)
+    begin = boundary & (state_after != _STOP)
+    cstart = np.flatnonzero(begin)
+    if len(cstart) == 0:
+        return {}, good, empty, empty
+    ctick = ev.owner[cstart]
+    close = boundary | stop_ev
+    flat = np.arange(ev.total)
+    nxt = np.minimum.accumulate(np.where(close, flat, _BIG)[::-1])[::-1]
+    cend = np.full(len(cstart), _BIG, dtype=np.int64)
+    inrange = cstart + 1 < ev.total
+    cend[inrange] = nxt[cstart[inrange] + 1]
+    ended = cend < (ev.offs + ev.lens)[ctick]
+    cend = np.where(ended, cend, _BIG)
+    endc = np.where(ended, cend, 0)
+    by_assignment = ended & boundary[endc]
+    s = ev.at[cstart]
+    end = np.where(ended, ev.at[endc], run.now)
+    team = ev.value[cstart]
+    # the internal target of each stint: by team and the ticket's severity
+    team_labels = labels
+    sev_labels = run.sev_labels
+    lut = np.full((len(team_labels) + 1, len(sev_labels) + 1), -1, dtype=np.int64)
+    used_its: list[Any] = []
+    for tc in np.unique(team).tolist():
+        for sc in np.unique(sevs).tolist():
+            if sc < 0:
+                continue
+            it = policy.internal_target(str(team_labels[tc]), sev_labels[sc])
+            if it is not None:
+                if it not in used_its:
+                    used_its.append(it)
+                lut[tc, sc] = used_its.index(it)
+    which_all = lut[team, sevs[ctick]]
+    # numbering: the n-th stint of the team in the ticket (stints without a target count)
+    n_c = len(cstart)
+    order = np.lexsort((cstart, team, ctick))
+    key_t, key_team = ctick[order], team[order]
+    newgrp = np.ones(n_c, dtype=bool)
+    newgrp[1:] = (key_t[1:] != key_t[:-1]) | (key_team[1:] != key_team[:-1])
+    grp_start = np.maximum.accumulate(np.where(newgrp, np.arange(n_c), 0))
+    number = np.empty(n_c, dtype=np.int64)
+    number[order] = np.arange(n_c) - grp_start + 1
+    reported = which_all >= 0
+    if not reported.any() or not used_its:
+        return {}, good, empty, empty
+    # segments: from each stint's start, then one per status change inside it
+    table = np.array(
+        [_CODE[maps[0][lab]] if lab in maps[0] else -1 for lab in labels] + [-1], dtype=np.int8
+    )
+    held_table = np.where(table == _STOP, np.int8(_HELD), table)
+    init_label = label_after[cstart]
+    c_init = np.where(
+        init_label == -2,
+        np.int8(_HELD if _CODE[maps[0][policy.initial]] != _RUN else _RUN),
+        held_table[np.maximum(init_label, 0)],
+    )
+    cyc_of = np.searchsorted(cstart, flat, side="right") - 1
+    cyc_c = np.maximum(cyc_of, 0)
+    point = (
+        is_status
+        & (cyc_of >= 0)
+        & (flat > cstart[cyc_c])
+        & (flat < cend[cyc_c])
+        & (ev.owner == ctick[cyc_c])
+    )
+    p_owner = cyc_c[point]
+    npts = np.bincount(p_owner, minlength=n_c)
+    nseg = npts + 1
+    seg_off = np.cumsum(nseg) - nseg
+    total_seg = int(nseg.sum())
+    seg_from = np.empty(total_seg, dtype=np.int64)
+    seg_state = np.empty(total_seg, dtype=np.int8)
+    seg_from[seg_off] = s
+    seg_state[seg_off] = c_init
+    where = np.arange(len(p_owner)) + p_owner + 1
+    seg_from[where] = ev.at[point]
+    seg_state[where] = held_table[ev.value[point]]
+    seg_owner = np.repeat(np.arange(n_c), nseg)
+    seg_to = np.empty(total_seg, dtype=np.int64)
+    seg_to[:-1] = seg_from[1:]
+    seg_to[seg_off + nseg - 1] = end
+    cycle = _Cycle(
+        s, end, ended, by_assignment, seg_from, seg_to, seg_state, seg_owner, seg_off, nseg
+    )
+    sel = np.flatnonzero(reported)
+    cycle = cycle.subset(sel)
+    which = which_all[sel]
+    ctick_r = ctick[sel]
+    n_r = len(sel)
+    goal = np.array([_goal_us(t) for t in used_its], dtype=np.int64)[which]
+    cols: dict[str, Any] = _empty_cols(n_r)
+    cgood = np.ones(n_r, dtype=bool)
+    for cal, members in _calendars(run, used_its, which, tickets[ctick_r]):
+        if cal is None:
+            cgood[members] = False
+            continue
+        sub = cycle if len(members) == n_r else cycle.subset(members)
+        _measure(cal, members, goal[members], used_its, which[members], sub, run.now, cols, cgood)
+    good[ctick_r[~cgood]] = False
+    kept_before = np.cumsum(np.ones(n_r, dtype=np.int64)) - 1
+    first_row = np.searchsorted(ctick_r, np.arange(k), side="left")
+    place = kept_before - first_row[ctick_r]
+    cols["policy"] = Text.constant(n_r, policy.name)
+    cols["target"] = Text(which, [t.name for t in used_its])
+    cols["metric"] = Text.constant(n_r, "internal")
+    cols["team"] = Text(team[sel], [str(x) for x in team_labels])
+    cols["severity"] = Text(sevs[ctick_r], list(sev_labels))
+    cols["cycle"] = number[sel]
+    cols["earlier"] = Text.constant(n_r, "[]")
+    cols["status"] = Text(cols.pop("status_code"), _STATUS_TEXT)
+    cols["outcome"] = Text(cols.pop("outcome_code"), _OUTCOME_TEXT)
+    warn = cols.pop("warnings_text", None)
+    cols["warnings"] = Text.constant(n_r, "[]") if warn is None else Text.of(warn.tolist())
+    return cols, good, ctick_r, place
 
 
 def _goal_us(target: Target) -> int:
