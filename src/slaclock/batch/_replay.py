@@ -1,24 +1,23 @@
-"""The vectorised replay: first response and resolution of ordinary tickets, all at once.
+"""The vectorised replay: every target of ordinary tickets, all tickets at once.
 
 This is :class:`slaclock.evaluation.TicketClock` for the tickets most of an
 export holds, written over numpy arrays of every ticket's events instead of
-one ticket at a time. It takes a ticket only when its policy's targets for
-its severity are all of the shape it knows (SEMANTICS "the SLA clock" on one
-cycle):
+one ticket at a time. It covers every metric (first response and resolution,
+one cycle each; next reply and periodic updates, a cycle per start, cancelled
+by the ticket's stop), custom start and stop events, business-time,
+calendar-time and business-day goals, warnings at fractions of the goal and
+before the due, calendars chosen by attribute, and internal targets (a cycle
+per stint of a team). It takes a ticket whose history has no severity
+change, no cancel and no reopen (a stopped status followed by another one),
+when every answer lies in the compiled window, within the horizon (and, for
+internal targets, when they all share one status mapping). Every other
+ticket is left to the scalar replay, which gives the same answers (and the
+errors) by construction. Property tests compare both on random histories.
 
-- first response or resolution (one cycle), started at creation and no
-  other event, stopped by the target's stop events or by a stopped status;
-- a business-time or calendar-time goal; warnings at fractions of the goal;
-- a history without severity changes, cancels, reopens (a stopped status
-  followed by another one), and without assignments when the policy has
-  internal targets;
-
-and when every answer lies in the compiled window, within the horizon.
-Every other ticket is left to the scalar replay, which gives the same
-answers (and the errors) by construction. Property tests compare both on
-random histories.
-
-The cycle of one target is a sequence of *segments* tiling ``[start, end)``:
+Cycles are found from flags on the flat events: where each starts (a start
+event while the clock is not already open, decided by a forward fill of the
+last start or close), and where it ends (the next close after it). A cycle
+is then a sequence of *segments* tiling ``[start, end)``:
 the first from the start, then one from each status change before the end,
 each running or held. With ``B`` the calendar's business-time prefix
 function, a segment's business time is ``B(to) - B(from)``; used time is the

@@ -22,10 +22,11 @@ polars ``Datetime(tz)``, Arrow ``timestamp(tz)``), or naive ones with
 ticket, instant and ``seq`` skips the sort.
 
 The answer is exactly what :func:`slaclock.evaluation.evaluate` gives ticket
-by ticket: ordinary tickets are replayed by numpy over all tickets at once,
-and the rare ticket the vectorised replay does not cover (severity changes,
-reopens, cancels, internal targets, next-reply and periodic-update cycles,
-business-day goals, offset warnings) is replayed by the scalar clock.
+by ticket: ordinary tickets are replayed by numpy over all tickets at once
+(every metric, internal targets, warnings, business days), and the ticket
+the vectorised replay does not cover (a severity change, a cancel or a
+reopen in its history) is replayed by the scalar clock, as is every ticket
+with an error (its message is the scalar path's).
 """
 
 from __future__ import annotations
