@@ -316,19 +316,12 @@ def _unit_rows(
         dtype=np.int8,
     )
     st = np.where(is_status, table[ev.value], np.int8(-1))
-    flat = np.arange(ev.total)
     ticket_end = ev.offs + ev.lens  # flat position after each ticket's last event
     # a reopen (a status other than stopped after a stopped one) needs the scalar replay
     stop_ev = st == _STOP
     first_stop = _first_per_ticket(stop_ev, ev)
     after_stop = ev.index > (first_stop - ev.offs)[ev.owner]
     good = ~_per_ticket_any(is_status & (st != _STOP) & after_stop, ev)
-    # the state after each event (its status change applied): the last status change so far
-    last_status = np.where(is_status, flat, -1)
-    np.maximum.accumulate(last_status, out=last_status)
-    mine = last_status >= ev.offs[ev.owner]
-    state_after = np.where(mine, st[np.maximum(last_status, 0)], np.int8(init))
-    del last_status, mine
     # stop events (not at a creation that starts the clock) and the ticket's stop
     created = any(t.kind == "created" for t in first.starts)
     by_trigger = np.zeros(ev.total, dtype=bool)
@@ -337,49 +330,63 @@ def _unit_rows(
     if created:
         by_trigger &= ev.index >= 1
     close = by_trigger | stop_ev
-    # start events: a start trigger while the ticket is not stopped; "created" at index 0
-    starts = np.zeros(ev.total, dtype=bool)
-    for trig in first.starts:
-        starts |= _matches(trig.kind, trig.value, run, ev)
-    starts &= state_after != _STOP
-    if created:
-        starts |= ev.index == 0
-    # the open/closed state of the clock after each event: the last event that starts or
-    # closes decides (a start after the closes of its own event; at a creation start, the
-    # creation's own stop closes the cycle it started)
-    value = starts.copy()
-    if created:
-        at0 = ev.index == 0
-        value[at0] = ~stop_ev[at0]
-    relevant = np.where(starts | close, flat, -1)
-    np.maximum.accumulate(relevant, out=relevant)
-    inside = relevant >= ev.offs[ev.owner]
-    open_after = inside & value[np.maximum(relevant, 0)]
-    del relevant, inside, value
-    open_before = np.zeros(ev.total, dtype=bool)
-    open_before[1:] = open_after[:-1]
-    open_before[ev.offs] = False
-    begin = starts & (~open_before | close)
-    if created:
-        begin |= ev.index == 0
-    if not multi:  # one cycle: the first start only (no reopen here)
-        firsts = _first_per_ticket(begin, ev)
-        begin = np.zeros(ev.total, dtype=bool)
-        begin[firsts[firsts < _BIG]] = True
-    cstart = np.flatnonzero(begin)
-    ctick = ev.owner[cstart]
+    # one cycle from the creation (first response, resolution): no search for starts
+    simple = not multi and all(t.kind == "created" for t in first.starts)
+    if simple:
+        cstart = ev.offs.copy()
+        ctick = np.arange(k)
+        cend = _first_per_ticket(close, ev)  # from the creation itself
+    else:
+        flat = np.arange(ev.total)
+        # the state after each event (its status change applied): the last status change so far
+        last_status = np.where(is_status, flat, -1)
+        np.maximum.accumulate(last_status, out=last_status)
+        mine = last_status >= ev.offs[ev.owner]
+        state_after = np.where(mine, st[np.maximum(last_status, 0)], np.int8(init))
+        del last_status, mine
+        # start events: a start trigger while the ticket is not stopped; "created" at index 0
+        starts = np.zeros(ev.total, dtype=bool)
+        for trig in first.starts:
+            starts |= _matches(trig.kind, trig.value, run, ev)
+        starts &= state_after != _STOP
+        if created:
+            starts |= ev.index == 0
+        # the open/closed state of the clock after each event: the last event that starts or
+        # closes decides (a start after the closes of its own event; at a creation start, the
+        # creation's own stop closes the cycle it started)
+        value = starts.copy()
+        if created:
+            at0 = ev.index == 0
+            value[at0] = ~stop_ev[at0]
+        relevant = np.where(starts | close, flat, -1)
+        np.maximum.accumulate(relevant, out=relevant)
+        inside = relevant >= ev.offs[ev.owner]
+        open_after = inside & value[np.maximum(relevant, 0)]
+        del relevant, inside, value
+        open_before = np.zeros(ev.total, dtype=bool)
+        open_before[1:] = open_after[:-1]
+        open_before[ev.offs] = False
+        begin = starts & (~open_before | close)
+        if created:
+            begin |= ev.index == 0
+        if not multi:  # one cycle: the first start only (no reopen here)
+            firsts = _first_per_ticket(begin, ev)
+            begin = np.zeros(ev.total, dtype=bool)
+            begin[firsts[firsts < _BIG]] = True
+        cstart = np.flatnonzero(begin)
+        ctick = ev.owner[cstart]
+        # each cycle ends at the next closing event after its start (at a creation start: from
+        # the creation itself, whose stopped status closes what it started)
+        nxt = np.where(close, flat, _BIG)
+        nxt = np.minimum.accumulate(nxt[::-1])[::-1]
+        from_pos = cstart + 1
+        if created:
+            from_pos = np.where(ev.index[cstart] == 0, cstart, from_pos)
+        cend = np.full(len(cstart), _BIG, dtype=np.int64)
+        inrange = from_pos < ev.total
+        cend[inrange] = nxt[from_pos[inrange]]
     if len(cstart) == 0:  # no cycle started: no rows
         return {}, good, ctick, ctick
-    # each cycle ends at the next closing event after its start (at a creation start: from
-    # the creation itself, whose stopped status closes what it started)
-    nxt = np.where(close, flat, _BIG)
-    nxt = np.minimum.accumulate(nxt[::-1])[::-1]
-    from_pos = cstart + 1
-    if created:
-        from_pos = np.where(ev.index[cstart] == 0, cstart, from_pos)
-    cend = np.full(len(cstart), _BIG, dtype=np.int64)
-    inrange = from_pos < ev.total
-    cend[inrange] = nxt[from_pos[inrange]]
     ended = cend < ticket_end[ctick]
     cend = np.where(ended, cend, _BIG)
     endc = np.where(ended, cend, 0)
@@ -399,13 +406,19 @@ def _unit_rows(
     place = kept_before - kept_before[cyc_first[ctick]]
 
     # segments: from each cycle's start, then one per status change inside it
-    c_init = np.where(created & (ev.index[cstart] == 0), np.int8(init), state_after[cstart])
-    inclusive = created & (ev.index[cstart] == 0)
-    cyc_of = np.searchsorted(cstart, flat, side="right") - 1
-    has_cyc = cyc_of >= 0
-    cyc_c = np.maximum(cyc_of, 0)
-    point = is_status & has_cyc & (flat < cend[cyc_c]) & (ev.owner == ctick[cyc_c])
-    point &= (flat > cstart[cyc_c]) | (inclusive[cyc_c] & (flat == cstart[cyc_c]))
+    if simple:
+        c_init = np.full(len(cstart), init, dtype=np.int8)
+        point = is_status & (ev.index < (cend - ev.offs)[ev.owner])
+        cyc_c = ev.owner
+    else:
+        c_init = np.where(created & (ev.index[cstart] == 0), np.int8(init), state_after[cstart])
+        inclusive = created & (ev.index[cstart] == 0)
+        # the cycle of each event: the last cycle started at or before it (a running count)
+        cyc_of = np.cumsum(begin) - 1
+        cyc_c = np.maximum(cyc_of, 0)
+        point = is_status & (cyc_of >= 0) & (flat < cend[cyc_c]) & (ev.owner == ctick[cyc_c])
+        point &= (flat > cstart[cyc_c]) | (inclusive[cyc_c] & (flat == cstart[cyc_c]))
+        del cyc_of
     p_owner = cyc_c[point]
     npts = np.bincount(p_owner, minlength=n_c)
     nseg = npts + 1
@@ -418,7 +431,7 @@ def _unit_rows(
     where = np.arange(len(p_owner)) + p_owner + 1
     seg_from[where] = ev.at[point]
     seg_state[where] = st[point]
-    del where, point, p_owner, cyc_of, has_cyc, cyc_c, st, stop_ev, after_stop, by_trigger
+    del where, point, p_owner, cyc_c, st, stop_ev, after_stop, by_trigger
     seg_owner = np.repeat(np.arange(n_c), nseg)
     # a segment runs to the next one of its cycle (no later than the end), the last to the end
     seg_to = np.empty(total_seg, dtype=np.int64)
