@@ -419,27 +419,8 @@ def _unit_rows(
         point = is_status & (cyc_of >= 0) & (flat < cend[cyc_c]) & (ev.owner == ctick[cyc_c])
         point &= (flat > cstart[cyc_c]) | (inclusive[cyc_c] & (flat == cstart[cyc_c]))
         del cyc_of
-    p_owner = cyc_c[point]
-    npts = np.bincount(p_owner, minlength=n_c)
-    nseg = npts + 1
-    seg_off = np.cumsum(nseg) - nseg
-    total_seg = int(nseg.sum())
-    seg_from = np.empty(total_seg, dtype=np.int64)
-    seg_state = np.empty(total_seg, dtype=np.int8)
-    seg_from[seg_off] = s
-    seg_state[seg_off] = c_init
-    where = np.arange(len(p_owner)) + p_owner + 1
-    seg_from[where] = ev.at[point]
-    seg_state[where] = st[point]
-    del where, point, p_owner, cyc_c, st, stop_ev, after_stop, by_trigger
-    seg_owner = np.repeat(np.arange(n_c), nseg)
-    # a segment runs to the next one of its cycle (no later than the end), the last to the end
-    seg_to = np.empty(total_seg, dtype=np.int64)
-    seg_to[:-1] = seg_from[1:]
-    seg_to[seg_off + nseg - 1] = end
-    cycle = _Cycle(
-        s, end, ended, c_by_trigger, seg_from, seg_to, seg_state, seg_owner, seg_off, nseg
-    )
+    cycle = _segments(s, end, ended, c_by_trigger, c_init, cyc_c[point], ev.at[point], st[point])
+    del point, cyc_c, st, stop_ev, after_stop, by_trigger
 
     codes = sorted(targets)
     local = np.full(len(run.sev_labels) + 1, -1, dtype=np.int64)
@@ -475,6 +456,40 @@ def _unit_rows(
         cols = {name: _take(v, sel) for name, v in cols.items()}
         ctick, place = ctick[sel], place[sel]
     return cols, good, ctick, place
+
+
+def _segments(
+    s: I64,
+    end: I64,
+    ended: Bools,
+    by_trigger: Bools,
+    init: npt.NDArray[np.int8],
+    p_cycle: I64,
+    p_at: I64,
+    p_state: npt.NDArray[np.int8],
+) -> _Cycle:
+    """Cycles cut into segments: one from each start (in state ``init``), then one per
+    status change inside the cycle (``p_cycle``, sorted, at ``p_at`` into ``p_state``);
+    each runs to the next one of its cycle, the last to the cycle's end."""
+    n_c = len(s)
+    npts = np.bincount(p_cycle, minlength=n_c)
+    nseg = npts + 1
+    seg_off = np.cumsum(nseg) - nseg
+    total = int(nseg.sum())
+    seg_from = np.empty(total, dtype=np.int64)
+    seg_state = np.empty(total, dtype=np.int8)
+    seg_from[seg_off] = s
+    seg_state[seg_off] = init
+    # the i-th change lands after its cycle's first segment and those of the cycles before
+    where = np.arange(len(p_cycle)) + p_cycle + 1
+    seg_from[where] = p_at
+    seg_state[where] = p_state
+    del where
+    seg_to = np.empty(total, dtype=np.int64)
+    seg_to[:-1] = seg_from[1:]
+    seg_to[seg_off + nseg - 1] = end
+    seg_owner = np.repeat(np.arange(n_c), nseg)
+    return _Cycle(s, end, ended, by_trigger, seg_from, seg_to, seg_state, seg_owner, seg_off, nseg)
 
 
 def _forward(flags: Bools, ev: _Events) -> tuple[I64, Bools]:
@@ -589,24 +604,15 @@ def _stint_rows(
         & (flat < cend[cyc_c])
         & (ev.owner == ctick[cyc_c])
     )
-    p_owner = cyc_c[point]
-    npts = np.bincount(p_owner, minlength=n_c)
-    nseg = npts + 1
-    seg_off = np.cumsum(nseg) - nseg
-    total_seg = int(nseg.sum())
-    seg_from = np.empty(total_seg, dtype=np.int64)
-    seg_state = np.empty(total_seg, dtype=np.int8)
-    seg_from[seg_off] = s
-    seg_state[seg_off] = c_init
-    where = np.arange(len(p_owner)) + p_owner + 1
-    seg_from[where] = ev.at[point]
-    seg_state[where] = held_table[ev.value[point]]
-    seg_owner = np.repeat(np.arange(n_c), nseg)
-    seg_to = np.empty(total_seg, dtype=np.int64)
-    seg_to[:-1] = seg_from[1:]
-    seg_to[seg_off + nseg - 1] = end
-    cycle = _Cycle(
-        s, end, ended, by_assignment, seg_from, seg_to, seg_state, seg_owner, seg_off, nseg
+    cycle = _segments(
+        s,
+        end,
+        ended,
+        by_assignment,
+        c_init,
+        cyc_c[point],
+        ev.at[point],
+        held_table[ev.value[point]],
     )
     sel = np.flatnonzero(reported)
     cycle = cycle.subset(sel)
@@ -1025,17 +1031,15 @@ def _warnings_text(
     hits: list[tuple[npt.NDArray[Any], I64, Bools]], any_reached: Bools
 ) -> npt.NDArray[Any]:
     """The ``warnings`` JSON text of result files, for rows with a warning reached."""
-    import json
-
     from slaclock._instants import from_us
+    from slaclock.evaluation import WarningHit
+    from slaclock.result_files import encode_warnings
 
     out = np.full(len(any_reached), "[]", dtype=object)
-    for i in np.flatnonzero(any_reached):
-        found = [(int(at[i]), labels[i]) for labels, at, reached in hits if reached[i]]
-        found.sort(key=lambda x: x[0])
-        items = [
-            {"label": label, "at": from_us(t).replace(tzinfo=None).isoformat() + "Z"}
-            for t, label in found
-        ]
-        out[i] = json.dumps(items, separators=(",", ":"), ensure_ascii=False)
+    for i in np.flatnonzero(any_reached).tolist():
+        found = sorted(
+            ((int(at[i]), labels[i]) for labels, at, reached in hits if reached[i]),
+            key=lambda x: x[0],
+        )
+        out[i] = encode_warnings(tuple(WarningHit(label, from_us(t)) for t, label in found))
     return out
