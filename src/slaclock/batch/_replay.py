@@ -50,6 +50,7 @@ from slaclock.policies import (
     Policy,
     Target,
 )
+from slaclock.result_files import DURATION_FIELDS, INSTANT_FIELDS
 from slaclock.samples import EVENT_KINDS
 
 if TYPE_CHECKING:
@@ -681,22 +682,7 @@ def _business_days_goal(
 
 
 def _empty_cols(k: int) -> dict[str, npt.NDArray[Any]]:
-    names_i64 = [
-        "start",
-        "stop",
-        "goal",
-        "used",
-        "elapsed",
-        "paused_business",
-        "paused_wall",
-        "remaining",
-        "overdue_by",
-        "due",
-        "due_if_resumed",
-        "original_due",
-        "breached_at",
-        "next_event_at",
-    ]
+    names_i64 = (*INSTANT_FIELDS, *DURATION_FIELDS)  # int64 microseconds, NULL for null
     cols: dict[str, npt.NDArray[Any]] = {n: np.empty(k, dtype=np.int64) for n in names_i64}
     cols["status_code"] = np.zeros(k, dtype=np.int64)
     cols["outcome_code"] = np.zeros(k, dtype=np.int64)
