@@ -57,6 +57,7 @@ from __future__ import annotations
 import argparse
 import gc
 import importlib
+import importlib.util
 import json
 import math
 import os
@@ -647,10 +648,13 @@ def machine_info(argv: Sequence[str]) -> dict[str, Any]:
         ).stdout.strip()
     except Exception:
         commit = "?"
+    spec = importlib.util.find_spec("slaclock")
     return {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": " ".join([".venv/bin/python", "benchmarks/bench_batch.py", *argv]),
         "commit": commit,
+        # the measured code (PYTHONPATH may point at a snapshot of another commit's src/)
+        "slaclock_from": str(Path(spec.origin).parent) if spec and spec.origin else None,
         "platform": platform.platform(),
         "cpu": cpu_model(),
         "cpus": os.cpu_count(),
@@ -871,7 +875,8 @@ def render(report: dict[str, Any]) -> str:
     out = [
         "### Machine",
         "",
-        f"- date: {m['date']}, commit {m['commit']}",
+        f"- date: {m['date']}, commit {m['commit']}; slaclock imported from "
+        f"`{m.get('slaclock_from')}`",
         f"- command: `{m['command']}` (cwd: repo root)",
         f"- CPU: {m['cpu']}, {m['cpus']} logical CPUs (shared); load average "
         f"{' '.join(m['load_start'])} at the start, {' '.join(m.get('load_end', ['?']))} at the end",
