@@ -22,3 +22,7 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+# helper modules of the tests (not test modules): their imports need the optional
+# libraries, which the test modules that use them ask for with importorskip
+collect_ignore = ["batch/export_cases.py"]
