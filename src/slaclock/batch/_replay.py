@@ -62,7 +62,7 @@ Bools = npt.NDArray[np.bool_]
 _K = {k: i for i, k in enumerate(EVENT_KINDS)}
 _RUN, _HELD, _STOP = 0, 1, 2
 _CODE = {ClockState.RUNNING: _RUN, ClockState.PAUSED: _HELD, ClockState.STOPPED: _STOP}
-_BIG: Final = np.iinfo(np.int64).max
+_BIG: Final = np.int64(np.iinfo(np.int64).max)  # a numpy scalar: never narrowed to int32
 _STATUS_TEXT = ["stopped", "running", "paused", "cancelled"]
 _OUTCOME_TEXT = ["met", "breached", "pending", "none"]
 _ONE_US = dt.timedelta(microseconds=1)
@@ -84,6 +84,11 @@ def _target_ok(target: Target) -> bool:
     return isinstance(target, Target)
 
 
+def _index_type(n: int) -> type[np.signedinteger[Any]]:
+    """int32 for positions in arrays shorter than 2**31, else int64."""
+    return np.int32 if n < 2**31 - 1 else np.int64
+
+
 class _Events:
     """The events of a group of tickets, flat, each ticket's events together in replay order."""
 
@@ -94,16 +99,20 @@ class _Events:
         self.lens = lens
         self.offs = np.cumsum(lens) - lens  # where each ticket's events begin in the flat arrays
         total = int(lens.sum())
-        self.owner = np.repeat(np.arange(self.k), lens)
-        self.index = np.arange(total) - np.repeat(self.offs, lens)  # index in the ticket's history
-        if self.k == run.n and run.in_order:
+        small = _index_type(max(total, self.k))  # int32 halves the widest arrays
+        self.owner = np.repeat(np.arange(self.k, dtype=small), lens)
+        self.index = np.arange(total, dtype=small)  # index in the ticket's history
+        self.index -= np.repeat(self.offs.astype(small), lens)
+        if self.k == run.n and run.order is None:
             # every ticket, events already in order: the rows are one slice, no copy
             lo, hi = int(first[0]), int(first[-1])
             self.at = run.at[lo:hi]
             self.kind = run.kind[lo:hi]
             self.value = run.value_codes[lo:hi]
         else:
-            rows = run.order[first[group][self.owner] + self.index]
+            rows = first[group][self.owner] + self.index
+            if run.order is not None:
+                rows = run.order[rows]
             self.at = run.at[rows]
             self.kind = run.kind[rows]
             self.value = run.value_codes[rows]
@@ -489,7 +498,7 @@ def _segments(
     seg_to = np.empty(total, dtype=np.int64)
     seg_to[:-1] = seg_from[1:]
     seg_to[seg_off + nseg - 1] = end
-    seg_owner = np.repeat(np.arange(n_c), nseg)
+    seg_owner = np.repeat(np.arange(n_c, dtype=_index_type(total)), nseg)
     return _Cycle(s, end, ended, by_trigger, seg_from, seg_to, seg_state, seg_owner, seg_off, nseg)
 
 
@@ -774,17 +783,19 @@ def _measure(
     b_from = busy_before(w, seg_from)
     b_end = busy_before(w, end)
     last_seg = seg_off + nseg - 1
-    b_to = np.empty_like(b_from)  # B at each segment's end: the next one's start, or B(end)
-    b_to[:-1] = b_from[1:]
-    b_to[last_seg] = b_end
-    length = b_to - b_from
-    del b_to
+    # business time of each segment (in place, to keep the widest arrays few): to the next
+    # segment's start, or to the end; then zero where the clock is held
+    run_len = np.empty_like(b_from)
+    np.subtract(b_from[1:], b_from[:-1], out=run_len[:-1])
+    run_len[last_seg] = b_end - b_from[last_seg]
     running = seg_state == _RUN
-    run_len = np.where(running, length, 0)
-    del length
-    c_run = np.cumsum(run_len)
-    before_ticket = np.where(seg_off > 0, c_run[np.maximum(seg_off - 1, 0)], 0)
-    used = c_run[last_seg] - before_ticket
+    run_len *= running
+    r_start = np.cumsum(run_len)
+    before_ticket = np.where(seg_off > 0, r_start[np.maximum(seg_off - 1, 0)], 0)
+    used = r_start[last_seg] - before_ticket
+    # running time before each segment, within its cycle
+    r_start -= run_len
+    r_start -= np.repeat(before_ticket, nseg)
     paused_b = (b_end - b_from[seg_off]) - used
     held = ~running & (seg_to > seg_from)
     # exact: float64 holds every sum of wall microseconds below 2**53 (285 years)
@@ -794,17 +805,16 @@ def _measure(
     del held
     # the state the clock was last in: the last segment of positive length (ended), or the
     # current one (open); an end at the start instant keeps the state set at that instant
-    pos_idx = np.where(seg_to > seg_from, np.arange(len(seg_from)), -1)
+    seg_index = np.arange(len(seg_from), dtype=_index_type(len(seg_from)))
+    pos_idx = np.where(seg_to > seg_from, seg_index, -1)
     last_pos = np.maximum.reduceat(pos_idx, seg_off)
+    del pos_idx
     last_state = np.where(last_pos >= 0, seg_state[np.maximum(last_pos, 0)], seg_state[last_seg])
     at_start = ended & (end == s)
     last_state = np.where(at_start, np.where(cy.by_trigger, seg_state[last_seg], _STOP), last_state)
     last_state = np.where(ended, last_state, seg_state[last_seg])
     is_running = last_state == _RUN
 
-    r_start = c_run - run_len - before_ticket[seg_owner]
-    del c_run
-    seg_index = np.arange(len(seg_from))
     run_pos = running & (run_len > 0)
 
     def due_at(value: I64, need: Bools) -> tuple[I64, Bools]:

@@ -395,10 +395,11 @@ class _Run:
             else self.seq
         )
         self.in_order = _is_sorted(tpos, seq)
-        self.order = np.arange(m) if self.in_order else np.lexsort((seq, tpos))
+        # the events in (ticket, seq) order: None when they already are (no copy)
+        self.order: I64 | None = None if self.in_order else np.lexsort((seq, tpos))
 
         def ordered(a: npt.NDArray[Any]) -> npt.NDArray[Any]:
-            return a if self.in_order else a[self.order]
+            return a if self.order is None else a[self.order]
 
         tp = ordered(tpos)
         # events of ticket i: order[first[i]:first[i + 1]] (unknown tickets sort first, at -1)
@@ -443,6 +444,7 @@ class _Run:
         first_at = np.full(n, NULL, dtype=np.int64)
         first_at[has] = at_s[self.first[:-1][has]]
         bad |= has & (first_at != self.created)
+        del self.tpos  # not needed by the replays
         self.bad = bad
 
     # ---- policies ----------------------------------------------------------------------------
@@ -539,7 +541,8 @@ class _Run:
         if self.created_null[i]:
             err(0, i, tid, "created_at", None, _cell(0, i, "created_at", None, "is empty"))
             return
-        rows = self.order[self.first[i] : self.first[i + 1]].tolist()
+        lo, hi = int(self.first[i]), int(self.first[i + 1])
+        rows = list(range(lo, hi)) if self.order is None else self.order[lo:hi].tolist()
         if not rows:
             problem = "has no events in the events table"
             err(0, i, tid, "ticket_id", tid, _cell(0, i, "ticket_id", tid, problem))
