@@ -736,6 +736,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     parser.add_argument("--impl-module", default="slaclock.batch", help=argparse.SUPPRESS)
     parser.add_argument("--json", type=Path, default=None, help="where to write the figures")
+    parser.add_argument(
+        "--render", type=Path, default=None, help="print the report of a saved JSON run, no runs"
+    )
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--size", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -743,6 +746,9 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     if args.child:
         print(json.dumps(run_child(args.child, args.size, args.repeat, args.impl_module)))
+        return
+    if args.render:
+        print(render(json.loads(args.render.read_text())))
         return
 
     argv = sys.argv[1:] if argv is None else list(argv)
@@ -840,6 +846,8 @@ def fmt_rate(rate: float) -> str:
 def fmt_x(value: float | None) -> str:
     if value is None or not math.isfinite(value):
         return "–"
+    if value < 0.1:
+        return f"{value:.2g}×"
     return f"{value:,.2f}×" if value < 100 else f"{value:,.0f}×"
 
 
@@ -884,6 +892,8 @@ def render(report: dict[str, Any]) -> str:
         "- packages: " + ", ".join(f"{k} {v}" for k, v in m["packages"].items() if v is not None),
         "",
     ]
+
+    out += summary(get, sizes)
 
     # elapsed / due
     for op, peer in (("elapsed", "workclock.between_many"), ("due", "workclock.add_many")):
@@ -988,6 +998,58 @@ def render(report: dict[str, Any]) -> str:
 
     out += targets(get, big, small)
     return "\n".join(out)
+
+
+def summary(get: Callable[[str, int], dict[str, Any] | None], sizes: list[int]) -> list[str]:
+    """One row per implementation of elapsed/due, at the largest size it was measured at."""
+    pairs = [
+        ("kernel.elapsed", "kernel.due", "bare kernel (numpy `searchsorted`, int64 µs)"),
+        ("batch.elapsed", "batch.due", "`slaclock.batch`, tz-aware pandas Series"),
+        ("batch.elapsed[numpy]", "batch.due[numpy]", "`slaclock.batch`, numpy datetime64"),
+        ("batch.elapsed[polars]", "batch.due[polars]", "`slaclock.batch`, polars Series"),
+        ("batch.elapsed[arrow]", "batch.due[arrow]", "`slaclock.batch`, Arrow arrays"),
+        ("workclock.between_many", "workclock.add_many", "workclock `between_many`/`add_many`"),
+        ("loop.slaclock.elapsed", "loop.slaclock.due", "slaclock `Calendar` per row"),
+        ("loop.businesstime.elapsed", "", "businesstime per row"),
+        ("loop.pandas_cbh.elapsed", "loop.pandas_cbh.due", "pandas `CustomBusinessHour` per row"),
+        (
+            "loop.businesstimedelta.elapsed",
+            "loop.businesstimedelta.due",
+            "businesstimedelta per row",
+        ),
+    ]
+    out = [
+        "### Summary: `elapsed` and `due`, rows per second",
+        "",
+        "At the largest size each was measured at (n); × kernel and × workclock compare "
+        "throughputs at that same n, in this run.",
+        "",
+        "| implementation | n | elapsed rows/s | × kernel | × workclock "
+        "| due rows/s | × kernel | × workclock |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|",
+    ]
+    for e_name, d_name, label in pairs:
+        measured = [n for n in sizes if get(e_name, n) or get(d_name, n)]
+        if not measured:
+            continue
+        n = max(measured)
+        cells = []
+        for name, op, peer in (
+            (e_name, "elapsed", "workclock.between_many"),
+            (d_name, "due", "workclock.add_many"),
+        ):
+            r, k, w = get(name, n), get(f"kernel.{op}", n), get(peer, n)
+            if r is None:
+                cells += ["–", "–", "–"]
+                continue
+            cells += [
+                fmt_rate(n / r["best_s"]),
+                fmt_x(k["best_s"] / r["best_s"] if k else None),
+                fmt_x(w["best_s"] / r["best_s"] if w else None),
+            ]
+        out.append(f"| {label} | {n:,} | " + " | ".join(cells) + " |")
+    out.append("")
+    return out
 
 
 def targets(get: Callable[[str, int], dict[str, Any] | None], big: int, small: int) -> list[str]:
