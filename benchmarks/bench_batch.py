@@ -1028,10 +1028,12 @@ def summary(get: Callable[[str, int], dict[str, Any] | None], sizes: list[int]) 
         "| due rows/s | × kernel | × workclock |",
         "|---|--:|--:|--:|--:|--:|--:|--:|",
     ]
+    rows = 0
     for e_name, d_name, label in pairs:
         measured = [n for n in sizes if get(e_name, n) or get(d_name, n)]
         if not measured:
             continue
+        rows += 1
         n = max(measured)
         cells = []
         for name, op, peer in (
@@ -1049,7 +1051,7 @@ def summary(get: Callable[[str, int], dict[str, Any] | None], sizes: list[int]) 
             ]
         out.append(f"| {label} | {n:,} | " + " | ".join(cells) + " |")
     out.append("")
-    return out
+    return out if rows else []
 
 
 def targets(get: Callable[[str, int], dict[str, Any] | None], big: int, small: int) -> list[str]:
