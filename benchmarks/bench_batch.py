@@ -250,7 +250,7 @@ class Kernel:
 
     def busy_before(self, t: I64) -> I64:
         i = np.searchsorted(self.starts, t, side="right") - 1
-        return self.cum[i] + np.minimum(t, self.ends[i]) - self.starts[i]  # type: ignore[no-any-return]
+        return self.cum[i] + np.minimum(t, self.ends[i]) - self.starts[i]
 
     def elapsed(self, a: I64, b: I64) -> I64:
         return self.busy_before(b) - self.busy_before(a)
@@ -262,7 +262,7 @@ class Kernel:
         t = self.starts[j] + (target - self.cum[j])
         if int(target.max()) > int(self.cum[-1]):
             raise ValueError("a due lies past the compiled window")
-        return np.where(d == 0, a, t)  # type: ignore[no-any-return]
+        return np.where(d == 0, a, t)
 
 
 def kernel_for(cal: Any, p: syn.Pairs) -> Kernel:
@@ -376,10 +376,11 @@ def setup_case(case: Case, impl_module: str) -> Setup:
             from workclock import Holidays, Schedule, WorkDay
 
             import adapters as ad
+            import workload as wl
 
             schedule = Schedule(
                 [
-                    WorkDay(ad.wl.OPEN, ad.wl.CLOSE, days=range(5)),
+                    WorkDay(wl.OPEN, wl.CLOSE, days=range(5)),
                     Holidays(ad.us_holiday_dates(range(2023, 2029))),
                 ],
                 time_zone=syn.ZONE_NAME,
@@ -629,7 +630,7 @@ def cpu_model() -> str:
 
 
 def machine_info(argv: Sequence[str]) -> dict[str, Any]:
-    versions = {}
+    versions: dict[str, str | None] = {}
     for package in PACKAGES:
         try:
             versions[package] = version(package)

@@ -140,7 +140,8 @@ class Histories:
 def _lognormal_s(rng: np.random.Generator, size: int, median_sigma: tuple[int, float]) -> I64:
     median, sigma = median_sigma
     seconds = np.rint(median * np.exp(sigma * rng.standard_normal(size)))
-    return np.maximum(seconds, 1).astype(np.int64) * SECOND_US
+    out: I64 = np.maximum(seconds, 1).astype(np.int64) * SECOND_US
+    return out
 
 
 def generate(n: int, seed: int = SEED) -> Histories:
@@ -454,11 +455,12 @@ if __name__ == "__main__":
     hist = generate(size)
     t1 = time.perf_counter()
     print(f"generate: {t1 - t0:.2f} s; {describe(hist)}")
-    for lib in ("pandas", "polars", "arrow"):
+    libs: tuple[Library, ...] = ("pandas", "polars", "arrow")
+    for lib in libs:
         t0 = time.perf_counter()
-        frames(hist, lib)  # type: ignore[arg-type]
+        frames(hist, lib)
         t1 = time.perf_counter()
-        frames(hist, lib, ids="str", shuffle=True)  # type: ignore[arg-type]
+        frames(hist, lib, ids="str", shuffle=True)
         t2 = time.perf_counter()
         print(f"{lib}: sorted int ids {t1 - t0:.2f} s, shuffled text ids {t2 - t1:.2f} s")
     t0 = time.perf_counter()
