@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from fractions import Fraction
+from pathlib import Path
 
 import pytest
 
@@ -109,3 +110,50 @@ def test_bad_input_is_named() -> None:
         availability(["down"], DESK, start=t(4, 1), end=t(5, 1))  # type: ignore[list-item]
     with pytest.raises(InputError, match="min_outage"):
         availability([], DESK, start=t(4, 1), end=t(5, 1), min_outage=-M)
+
+
+def test_the_sample_outage_log_reads_and_reports() -> None:
+    from slaclock.availability import sample_outages
+
+    outages = sample_outages()
+    assert len(outages) == 62
+    assert sum(o.planned for o in outages) == 24  # a window a month for each service
+    rows = availability(
+        outages,
+        Calendar.always_open("UTC"),
+        start=t(11, 1).replace(year=2025),
+        end=t(11, 1),
+        target="99.9%",
+    )
+    assert [r.service for r in rows[:1]] == ["api"] and len(rows) == 24
+    assert all(r.maintenance == 2 * H for r in rows)  # the window is never downtime
+    assert all(0 < r.availability <= 1 for r in rows)
+
+
+def test_outage_logs_name_file_row_and_column(tmp_path: Path) -> None:
+    from slaclock.availability import read_outages
+    from slaclock.errors import TableFormatError
+
+    path = tmp_path / "outages.csv"
+    path.write_text(
+        "service,start,end,planned\n"
+        "api,2026-04-07T10:00:00Z,2026-04-07T11:00:00Z,false\n"
+        "api,2026-04-07T12:00:00Z,2026-04-07T11:00:00Z,\n"
+    )
+    with pytest.raises(
+        TableFormatError, match=r"outages.csv row 2, column end: must not be before"
+    ):
+        read_outages(path)
+    path.write_text("service,start,end\napi,2026-04-07T10:00:00,2026-04-07T11:00:00Z\n")
+    with pytest.raises(TableFormatError, match=r"row 1, column start"):
+        read_outages(path)
+    path.write_text(
+        "service,start,end,planned\napi,2026-04-07T10:00:00Z,2026-04-07T11:00:00Z,maybe\n"
+    )
+    with pytest.raises(TableFormatError, match=r"row 1, column planned: must be true or false"):
+        read_outages(path)
+    path.write_text("service,begin,end\n")
+    with pytest.raises(TableFormatError, match=r"header: is a missing column"):
+        read_outages(path)
+    path.write_text("service,start,end\napi,2026-04-07T10:00:00Z,2026-04-07T11:00:00Z\n")
+    assert read_outages(path) == [Outage(t(4, 7, 10), t(4, 7, 11), "api")]

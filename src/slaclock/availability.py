@@ -37,10 +37,20 @@ import attrs
 from slaclock._instants import from_us, get_zone, td_to_us, to_us, zone_key
 from slaclock._timeline import Intervals, merge
 from slaclock.calendars import Calendar
-from slaclock.errors import InputError, IntervalOrderError
+from slaclock.errors import InputError, IntervalOrderError, TableFormatError
 from slaclock.policies import parse_share
 
-__all__ = ["AvailabilityRow", "Outage", "availability"]
+__all__ = [
+    "OUTAGE_COLUMNS",
+    "AvailabilityRow",
+    "Outage",
+    "availability",
+    "read_outages",
+    "sample_outages",
+]
+
+OUTAGE_COLUMNS = ("service", "start", "end", "planned")
+"""Columns of an outage log in CSV, in order; ``planned`` holds ``true`` or ``false`` (empty means false)."""
 
 _ONE_US = dt.timedelta(microseconds=1)
 _PERIODS = ("day", "week", "month", "quarter", "year")
@@ -324,3 +334,84 @@ def _business(calendar: Calendar, intervals: Intervals) -> int:
     for s, e in intervals:
         total += calendar.elapsed(from_us(s), from_us(e)) // _ONE_US
     return total
+
+
+_TRUE = ("true", "yes", "1")
+_FALSE = ("false", "no", "0", "")
+
+
+def read_outages(source: Any) -> list[Outage]:
+    """Read an outage log: a CSV file with the columns of :data:`OUTAGE_COLUMNS`.
+
+    Instants are ISO 8601 with a UTC offset (as in the tickets tables).
+
+    Raises
+    ------
+    TableFormatError
+        Naming the file, the data row (1-based) and the column of the first
+        mistake (``outages.csv row 3, column end: must not be before ...``).
+    """
+    import csv
+    import io
+    import os
+
+    from slaclock.samples import parse_instant
+
+    if hasattr(source, "open") and not isinstance(source, (str, os.PathLike)):
+        name = getattr(source, "name", "outages")
+        stream: Any = io.TextIOWrapper(source.open("rb"), encoding="utf-8-sig", newline="")
+    else:
+        name = os.fspath(source)
+        try:
+            stream = open(source, encoding="utf-8-sig", newline="")  # noqa: SIM115
+        except OSError as exc:
+            raise TableFormatError(name, name, f"cannot be read ({exc.strerror})") from None
+    out: list[Outage] = []
+    with stream:
+        reader = csv.DictReader(stream)
+        missing = [c for c in OUTAGE_COLUMNS[:3] if c not in (reader.fieldnames or [])]
+        if missing:
+            raise TableFormatError(
+                f"{name} header",
+                missing[0],
+                f"is a missing column (columns: {', '.join(reader.fieldnames or [])})",
+            )
+        for n, row in enumerate(reader, 1):
+            values = {}
+            for column in ("start", "end"):
+                try:
+                    values[column] = parse_instant(row[column] or "", column)
+                except InputError as exc:
+                    raise TableFormatError.at(
+                        name, n, column, row[column], exc.problem, exc.hint
+                    ) from None
+            flag = (row.get("planned") or "").strip().lower()
+            if flag not in _TRUE + _FALSE:
+                raise TableFormatError.at(
+                    name, n, "planned", row.get("planned"), "must be true or false"
+                )
+            try:
+                out.append(
+                    Outage(values["start"], values["end"], row["service"] or "", flag in _TRUE)
+                )
+            except InputError as exc:
+                raise TableFormatError.at(
+                    name, n, "end" if exc.field == "end" else "service", exc.value, exc.problem
+                ) from None
+    return out
+
+
+def sample_outages() -> list[Outage]:
+    """The bundled sample outage log: two services over the sample tickets' year.
+
+    Written by ``scripts/make_outages.py``: an unplanned outage every 20 days
+    or so, some recorded twice (overlapping), and a monthly maintenance window.
+
+    >>> from slaclock.availability import sample_outages
+    >>> outages = sample_outages()
+    >>> len(outages), sorted({o.service for o in outages})
+    (62, ['api', 'portal'])
+    """
+    from importlib import resources
+
+    return read_outages(resources.files("slaclock") / "data" / "sample_outages.csv")
