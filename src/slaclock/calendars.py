@@ -338,6 +338,12 @@ class Calendar:
             return min(MAX_US - 1, start + self.horizon_years * YEAR_US)
         return max(MIN_US, start - self.horizon_years * YEAR_US)
 
+    def _repr_html_(self) -> str:
+        """A week grid of the open hours, for notebooks (Jupyter calls it)."""
+        from slaclock._html import calendar_html
+
+        return calendar_html(self)
+
     # ---- the clock --------------------------------------------------------------------
 
     def is_open(self, t: dt.datetime, *, assume_tz: TzLike | None = None) -> bool:
