@@ -35,7 +35,7 @@ from typing import Any
 import attrs
 
 from slaclock._instants import from_us, get_zone, td_to_us, to_us, zone_key
-from slaclock._timeline import Intervals, merge
+from slaclock._timeline import Intervals, clip, merge
 from slaclock.calendars import Calendar
 from slaclock.errors import InputError, IntervalOrderError, TableFormatError
 from slaclock.policies import parse_share
@@ -157,10 +157,6 @@ def _subtract(a: Intervals, b: Intervals) -> Intervals:
         if cur < e:
             out.append((cur, e))
     return out
-
-
-def _clip(intervals: Intervals, lo: int, hi: int) -> Intervals:
-    return [(max(s, lo), min(e, hi)) for s, e in intervals if s < hi and e > lo]
 
 
 def _period_starts(lo: int, hi: int, zone: Any, period: str) -> list[tuple[str, int]]:
@@ -286,16 +282,14 @@ def availability(
     bounds = _period_starts(lo, hi, zone, period)
     rows: list[AvailabilityRow] = []
     for name in names:
-        merged = [
-            (s, e) for s, e in merge(_nonempty(down.get(name, []))) if e - s >= min_us and e > s
-        ]
-        windows = merge(_nonempty(planned.get(name, [])))
+        merged = [(s, e) for s, e in merge(down.get(name, [])) if e - s >= min_us]
+        windows = merge(planned.get(name, []))
         counted = _subtract(merged, windows)
         for j, (label, p0) in enumerate(bounds):
             p1 = bounds[j + 1][1] if j + 1 < len(bounds) else hi
             open_us = _business(calendar, [(p0, p1)])
-            down_us = _business(calendar, _clip(counted, p0, p1))
-            maint_us = _business(calendar, _clip(windows, p0, p1))
+            down_us = _business(calendar, clip(counted, p0, p1))
+            maint_us = _business(calendar, clip(windows, p0, p1))
             share = Fraction(1) if open_us == 0 else 1 - Fraction(down_us, open_us)
             allowed = left = None
             met = None
@@ -322,11 +316,6 @@ def availability(
                 )
             )
     return rows
-
-
-def _nonempty(intervals: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Empty outages dropped: an outage of no length is no outage."""
-    return [(s, e) for s, e in intervals if e > s]
 
 
 def _business(calendar: Calendar, intervals: Intervals) -> int:

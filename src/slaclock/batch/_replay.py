@@ -437,35 +437,50 @@ def _unit_rows(
     local[codes] = np.arange(len(codes))
     which = local[sevs][ctick]  # the target of each cycle, by position in `codes`
     ordered = [targets[c] for c in codes]
-    goal = np.array([_goal_us(t) for t in ordered], dtype=np.int64)[which]
-    cols: dict[str, Any] = _empty_cols(n_c)
-    cgood = np.ones(n_c, dtype=bool)
-    for cal, members in _calendars(run, ordered, which, tickets[ctick]):
-        if cal is None:
-            cgood[members] = False
-            continue
-        sub = cycle if len(members) == n_c else cycle.subset(members)
-        _measure(cal, members, goal[members], ordered, which[members], sub, now, cols, cgood)
+    cols, cgood = _measure_cycles(run, ordered, which, tickets[ctick], cycle)
     cols["status_code"] = np.where(cancel, 3, cols["status_code"])
     cols["outcome_code"] = np.where(cancel & (cols["outcome_code"] == 0), 3, cols["outcome_code"])
-    if n_c:
-        good[ctick[~cgood]] = False
-    cols["policy"] = Text.constant(n_c, policy.name)
+    good[ctick[~cgood]] = False
+    _label_columns(cols, policy, first.metric.value, number)
     cols["target"] = Text(which, [t.name for t in ordered])
-    cols["metric"] = Text.constant(n_c, first.metric.value)
     cols["team"] = Text.constant(n_c, None)
     cols["severity"] = Text(which, [t.severity for t in ordered])
-    cols["cycle"] = number
-    cols["earlier"] = Text.constant(n_c, "[]")
-    cols["status"] = Text(cols.pop("status_code"), _STATUS_TEXT)
-    cols["outcome"] = Text(cols.pop("outcome_code"), _OUTCOME_TEXT)
-    warn = cols.pop("warnings_text", None)
-    cols["warnings"] = Text.constant(n_c, "[]") if warn is None else Text.of(warn.tolist())
     if empty.any():
         sel = np.flatnonzero(kept)
         cols = {name: _take(v, sel) for name, v in cols.items()}
         ctick, place = ctick[sel], place[sel]
     return cols, good, ctick, place
+
+
+def _measure_cycles(
+    run: _Run, targets: list[Any], which: I64, tickets: I64, cycle: _Cycle
+) -> tuple[dict[str, Any], Bools]:
+    """The clock columns of every cycle (target ``targets[which[i]]``, on its ticket's
+    calendar), and which cycles the vectorised replay could answer."""
+    n = len(which)
+    goal = np.array([_goal_us(t) for t in targets], dtype=np.int64)[which]
+    cols: dict[str, Any] = _empty_cols(n)
+    cgood = np.ones(n, dtype=bool)
+    for cal, members in _calendars(run, targets, which, tickets):
+        if cal is None:
+            cgood[members] = False
+            continue
+        sub = cycle if len(members) == n else cycle.subset(members)
+        _measure(cal, members, goal[members], targets, which[members], sub, run.now, cols, cgood)
+    return cols, cgood
+
+
+def _label_columns(cols: dict[str, Any], policy: Policy, metric: str, number: I64) -> None:
+    """The text columns every row of a block shares, and status, outcome and warnings as text."""
+    n = len(number)
+    cols["policy"] = Text.constant(n, policy.name)
+    cols["metric"] = Text.constant(n, metric)
+    cols["cycle"] = number
+    cols["earlier"] = Text.constant(n, "[]")
+    cols["status"] = Text(cols.pop("status_code"), _STATUS_TEXT)
+    cols["outcome"] = Text(cols.pop("outcome_code"), _OUTCOME_TEXT)
+    warn = cols.pop("warnings_text", None)
+    cols["warnings"] = Text.constant(n, "[]") if warn is None else Text.of(warn.tolist())
 
 
 def _segments(
@@ -629,30 +644,14 @@ def _stint_rows(
     which = which_all[sel]
     ctick_r = ctick[sel]
     n_r = len(sel)
-    goal = np.array([_goal_us(t) for t in used_its], dtype=np.int64)[which]
-    cols: dict[str, Any] = _empty_cols(n_r)
-    cgood = np.ones(n_r, dtype=bool)
-    for cal, members in _calendars(run, used_its, which, tickets[ctick_r]):
-        if cal is None:
-            cgood[members] = False
-            continue
-        sub = cycle if len(members) == n_r else cycle.subset(members)
-        _measure(cal, members, goal[members], used_its, which[members], sub, run.now, cols, cgood)
+    cols, cgood = _measure_cycles(run, used_its, which, tickets[ctick_r], cycle)
     good[ctick_r[~cgood]] = False
-    kept_before = np.cumsum(np.ones(n_r, dtype=np.int64)) - 1
     first_row = np.searchsorted(ctick_r, np.arange(k), side="left")
-    place = kept_before - first_row[ctick_r]
-    cols["policy"] = Text.constant(n_r, policy.name)
+    place = np.arange(n_r) - first_row[ctick_r]
+    _label_columns(cols, policy, "internal", number[sel])
     cols["target"] = Text(which, [t.name for t in used_its])
-    cols["metric"] = Text.constant(n_r, "internal")
     cols["team"] = Text(team[sel], [str(x) for x in team_labels])
     cols["severity"] = Text(sevs[ctick_r], list(sev_labels))
-    cols["cycle"] = number[sel]
-    cols["earlier"] = Text.constant(n_r, "[]")
-    cols["status"] = Text(cols.pop("status_code"), _STATUS_TEXT)
-    cols["outcome"] = Text(cols.pop("outcome_code"), _OUTCOME_TEXT)
-    warn = cols.pop("warnings_text", None)
-    cols["warnings"] = Text.constant(n_r, "[]") if warn is None else Text.of(warn.tolist())
     return cols, good, ctick_r, place
 
 

@@ -53,6 +53,7 @@ from slaclock.samples import (
     TICKETS_COLUMNS,
     event_from_row,
     event_value,
+    format_instant,
 )
 from slaclock.tickets import Event, Ticket
 
@@ -557,10 +558,10 @@ class _Run:
             prev = r
         created = int(self.created[i])
         if int(self.at[rows[0]]) != created:
-            shown = _text(from_us(created))
+            shown = format_instant(from_us(created))
             problem = (
                 f"is not the instant of the ticket's first event (events row {rows[0]}: "
-                f"{_text(events[0].at)})"
+                f"{format_instant(events[0].at)})"
             )
             err(0, i, tid, "created_at", shown, _cell(0, i, "created_at", shown, problem))
             return
@@ -601,10 +602,10 @@ class _Run:
             err(1, r, tid, "value", value, _cell(1, r, "value", value, exc.problem))
             return None
         if events and event.at < events[-1].at:
-            shown = _text(event.at)
+            shown = format_instant(event.at)
             problem = (
                 f"is before the ticket's previous event (seq {int(self.seq[prev])}, "
-                f"row {prev}, {_text(events[-1].at)})"
+                f"row {prev}, {format_instant(events[-1].at)})"
             )
             hint = "a ticket's events must be in time order by seq"
             err(1, r, tid, "at", shown, _cell(1, r, "at", shown, problem, hint))
@@ -759,10 +760,6 @@ def _cell(
     table: int, row: int, column: str, value: Any, problem: str, hint: str = ""
 ) -> TableFormatError:
     return TableFormatError.at(_TABLES[table], row, column, value, problem, hint)
-
-
-def _text(t: dt.datetime) -> str:
-    return t.astimezone(dt.UTC).replace(tzinfo=None).isoformat() + "Z"
 
 
 def _plain(v: Any) -> Any:
