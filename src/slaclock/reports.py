@@ -44,8 +44,30 @@ __all__ = [
     "service_level",
 ]
 
+ResultFrame = Any
+"""A results frame: pandas, polars or Arrow with the columns of
+:data:`~slaclock.evaluation.RESULT_FIELDS` (what :func:`slaclock.batch.score`
+returns, or a results file read back), or a batch ``Scored``."""
+
 _KEYS = ("policy", "target", "metric", "severity", "team", "period")
 _PERIODS = ("day", "week", "month", "quarter", "year")
+
+
+def _table_of(results: object) -> Any:
+    """A :class:`~slaclock.batch._result_table.ResultTable` for a results frame (or a
+    batch ``Scored``, or a table already built); None for Results and Evaluations."""
+    module = type(results).__module__.split(".")[0]
+    kind = type(results).__name__
+    if module == "slaclock" and kind == "ResultTable":
+        return results
+    if module == "slaclock" and kind == "Scored":
+        results = results.results
+        module = type(results).__module__.split(".")[0]
+    if module in ("pandas", "polars", "pyarrow"):
+        from slaclock.batch._result_table import ResultTable
+
+        return ResultTable.from_frame(results)
+    return None
 
 
 def _flatten(results: Iterable[Result | Evaluation]) -> list[Result]:
@@ -74,7 +96,9 @@ def _period(start: dt.datetime, zone: ZoneInfo, period: str) -> str:
     return str(local.year)
 
 
-def _grouper(by: Sequence[str], zone: str, period: str | None) -> Any:
+def _check_keys(
+    by: Sequence[str] | str, zone: str, period: str | None
+) -> tuple[tuple[str, ...], str, str | None]:
     if isinstance(by, str):
         by = (by,)
     for key in by:
@@ -88,8 +112,14 @@ def _grouper(by: Sequence[str], zone: str, period: str | None) -> Any:
         raise InputError(
             "period", period, f"is not a period (known: {', '.join(map(repr, _PERIODS))})"
         )
-    tz = get_zone(zone_key(zone, "zone"), "zone")
-    keys = tuple(by)
+    key = zone_key(zone, "zone")
+    get_zone(key, "zone")
+    return tuple(by), key, period
+
+
+def _grouper(by: Sequence[str], zone: str, period: str | None) -> Any:
+    keys, zone, period = _check_keys(by, zone, period)
+    tz = get_zone(zone, "zone")
 
     def key_of(r: Result) -> tuple[Any, ...]:
         out = []
@@ -161,7 +191,7 @@ def _required_shares(policy: Policy | PolicyBook | None) -> dict[tuple[str, str]
 
 
 def compliance(
-    results: Iterable[Result | Evaluation],
+    results: Iterable[Result | Evaluation] | ResultFrame,
     *,
     by: Sequence[str] = ("severity", "metric"),
     zone: str = "UTC",
@@ -190,8 +220,11 @@ def compliance(
     >>> rows
     []
     """
-    keys, key_of = _grouper(by, zone, period)
     shares = _required_shares(policy)
+    table = _table_of(results)
+    if table is not None:
+        return _compliance_table(table, by, zone, period, shares)
+    keys, key_of = _grouper(by, zone, period)
     groups: dict[tuple[Any, ...], list[int]] = {}
     required: dict[tuple[Any, ...], set[Fraction | None]] = {}
     for r in _flatten(results):
@@ -250,7 +283,7 @@ def _nearest_rank(sorted_us: Sequence[int], p: Fraction) -> int:
 
 
 def percentiles(
-    results: Iterable[Result | Evaluation],
+    results: Iterable[Result | Evaluation] | ResultFrame,
     ps: Sequence[float | int | Fraction] = (50, 90, 95),
     *,
     by: Sequence[str] = ("severity", "metric"),
@@ -273,6 +306,9 @@ def percentiles(
         if not 0 < q <= 100:
             raise InputError("ps", p, "percentiles must be in (0, 100]")
         qs.append(q)
+    table = _table_of(results)
+    if table is not None:
+        return _percentiles_table(table, qs, by, zone, period, stopped_only)
     _, key_of = _grouper(by, zone, period)
     groups: dict[tuple[Any, ...], list[int]] = {}
     for r in _flatten(results):
@@ -308,7 +344,7 @@ class ServiceLevelRow:
 
 
 def service_level(
-    results: Iterable[Result | Evaluation],
+    results: Iterable[Result | Evaluation] | ResultFrame,
     within: dt.timedelta,
     *,
     measure: str = "business",
@@ -332,6 +368,9 @@ def service_level(
     limit = td_to_us(within, "within")
     if limit < 0:
         raise InputError("within", within, "must not be negative")
+    table = _table_of(results)
+    if table is not None:
+        return _service_level_table(table, limit, measure, by, zone, period)
     _, key_of = _grouper(by, zone, period)
     groups: dict[tuple[Any, ...], list[int]] = {}
     for r in _flatten(results):
@@ -348,4 +387,91 @@ def service_level(
     return [
         ServiceLevelRow(key=key, within=c[0], decided=c[1], undecided=c[2])
         for key, c in sorted(groups.items(), key=lambda kv: _sort_key(kv[0]))
+    ]
+
+
+# ---- the same reports over whole tables (numpy; see slaclock.batch._reports) ----------------
+
+
+def _compliance_table(
+    table: Any,
+    by: Sequence[str],
+    zone: str,
+    period: str | None,
+    shares: dict[tuple[str, str], Fraction],
+) -> list[ComplianceRow]:
+    from slaclock.batch import _reports as k
+
+    keys, zone, period = _check_keys(by, zone, period)
+    g, found = k.groups(table, keys, zone, period)
+    counts = k.compliance_counts(table, g, len(found))
+    required = k.required_of(table, g, len(found), shares)
+    rows = []
+    for i, key in enumerate(found):
+        met, breached, pending, cancelled = (int(v) for v in counts[i])
+        decided = met + breached
+        rows.append(
+            ComplianceRow(
+                key=key,
+                met=met,
+                breached=breached,
+                pending=pending,
+                cancelled=cancelled,
+                compliance=Fraction(met, decided) if decided else None,
+                required=required[i],
+            )
+        )
+    return rows
+
+
+def _percentiles_table(
+    table: Any,
+    qs: Sequence[Fraction],
+    by: Sequence[str],
+    zone: str,
+    period: str | None,
+    stopped_only: bool,
+) -> list[PercentileRow]:
+    from slaclock.batch import _reports as k
+    from slaclock.batch._result_table import STOPPED
+
+    keys, zone, period = _check_keys(by, zone, period)
+    if stopped_only:
+        table = table.take(table.status == STOPPED)
+    g, found = k.groups(table, keys, zone, period)
+    counts, values = k.nearest_ranks(table, g, len(found), qs)
+    return [
+        PercentileRow(
+            key=key,
+            count=counts[i],
+            values=tuple(
+                (q, dt.timedelta(microseconds=v)) for q, v in zip(qs, values[i], strict=True)
+            ),
+        )
+        for i, key in enumerate(found)
+    ]
+
+
+def _service_level_table(
+    table: Any,
+    limit: int,
+    measure: str,
+    by: Sequence[str],
+    zone: str,
+    period: str | None,
+) -> list[ServiceLevelRow]:
+    from slaclock.batch import _reports as k
+
+    keys, zone, period = _check_keys(by, zone, period)
+    table = table.take(k.keep_for_service_level(table))
+    g, found = k.groups(table, keys, zone, period)
+    counts = k.within_counts(table, g, len(found), limit, measure)
+    return [
+        ServiceLevelRow(
+            key=key,
+            within=int(counts[i, 0]),
+            decided=int(counts[i, 1]),
+            undecided=int(counts[i, 2]),
+        )
+        for i, key in enumerate(found)
     ]
