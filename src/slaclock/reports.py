@@ -53,7 +53,7 @@ _KEYS = ("policy", "target", "metric", "severity", "team", "period")
 _PERIODS = ("day", "week", "month", "quarter", "year")
 
 
-def _table_of(results: object) -> Any:
+def _table_of(results: Any) -> Any:
     """A :class:`~slaclock.batch._result_table.ResultTable` for a results frame (or a
     batch ``Scored``, or a table already built); None for Results and Evaluations."""
     module = type(results).__module__.split(".")[0]

@@ -39,7 +39,7 @@ import os
 from collections.abc import Iterable
 from typing import Any
 
-from slaclock.errors import InputError
+from slaclock.errors import InputError, TableFormatError
 from slaclock.evaluation import (
     RESULT_FIELDS,
     RESULT_SCHEMA_VERSION,
@@ -56,6 +56,7 @@ __all__ = [
     "encode_earlier",
     "encode_warnings",
     "format_seconds",
+    "read_results",
     "result_record",
     "result_row",
     "write_results",
@@ -307,3 +308,200 @@ def _write_parquet(rows: list[Result], path: str | os.PathLike[str]) -> None:
     )
     table = pa.table(columns, schema=schema)
     pq.write_table(table, os.fspath(path))
+
+
+# ---- reading results files back -------------------------------------------------------------
+
+_READ_LIBRARIES = ("results", "pandas", "polars", "arrow")
+
+
+def _parse_seconds(text: str) -> dt.timedelta:
+    """Exact decimal seconds (``28800``, ``1.5``, ``-0.000001``) as a timedelta."""
+    t = text.strip()
+    sign = -1 if t.startswith("-") else 1
+    body = t[1:] if t[:1] in "+-" else t
+    whole, _, frac = body.partition(".")
+    if not whole.isdigit() or (frac and (not frac.isdigit() or len(frac) > 6)):
+        raise ValueError("must be decimal seconds with at most 6 decimals (28800, 1.5)")
+    us = int(whole) * 1_000_000 + int((frac + "000000")[:6])
+    return dt.timedelta(microseconds=sign * us)
+
+
+def _parse_instant(text: str) -> dt.datetime:
+    value = dt.datetime.fromisoformat(text)
+    if value.tzinfo is None:
+        raise ValueError("has no UTC offset")
+    return value.astimezone(dt.UTC)
+
+
+def _decode_list(kind: str, value: Any) -> tuple[Any, ...]:
+    items = json.loads(value) if isinstance(value, str) else value
+    if not isinstance(items, list):
+        raise ValueError("must be a JSON list")
+    if kind == "earlier":
+        return tuple(
+            EarlierSeverity(
+                severity=str(d["severity"]),
+                due=None if d["due"] is None else _parse_instant(d["due"]),
+                breached=bool(d["breached"]),
+                changed_at=_parse_instant(d["changed_at"]),
+            )
+            for d in items
+        )
+    return tuple(WarningHit(label=str(d["label"]), at=_parse_instant(d["at"])) for d in items)
+
+
+def _result_from_cells(cells: dict[str, Any], file: str, row: int) -> Result:
+    values: dict[str, Any] = {}
+    for name in RESULT_FIELDS:
+        raw = cells.get(name)
+        try:
+            if raw is None or raw == "":
+                if name in ("earlier", "warnings"):
+                    values[name] = ()
+                    continue
+                if name in (
+                    "ticket_id",
+                    "policy",
+                    "target",
+                    "metric",
+                    "severity",
+                    "status",
+                    "outcome",
+                    "cycle",
+                    "start",
+                    "goal",
+                    "used",
+                    "elapsed",
+                    "paused_business",
+                    "paused_wall",
+                    "remaining",
+                    "used_share",
+                ):
+                    raise ValueError("must not be empty")
+                values[name] = None
+            elif name in INSTANT_FIELDS:
+                values[name] = _parse_instant(str(raw))
+            elif name in DURATION_FIELDS:
+                if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+                    from decimal import Decimal
+
+                    raw = format(Decimal(repr(raw)), "f")
+                values[name] = _parse_seconds(str(raw))
+            elif name == "cycle":
+                if isinstance(raw, bool) or not str(raw).strip().isdigit():
+                    raise ValueError("must be a whole number")
+                values[name] = int(raw)
+            elif name == "used_share":
+                values[name] = float(raw)
+            elif name in ("earlier", "warnings"):
+                values[name] = _decode_list(name, raw)
+            else:
+                values[name] = str(raw)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise TableFormatError.at(file, row, name, raw, str(exc).split("\n")[0]) from None
+    return Result(**values)
+
+
+def read_results(
+    path: str | os.PathLike[str],
+    *,
+    format: str | None = None,
+    library: str = "results",
+) -> Any:
+    """Read a results file written by :func:`write_results` (or ``slaclock score``).
+
+    Parameters
+    ----------
+    path
+        A CSV, JSON or Parquet results file.
+    format
+        ``"csv"``, ``"json"`` or ``"parquet"``; by default from the suffix, else CSV.
+    library
+        ``"results"`` (default): a list of :class:`~slaclock.evaluation.Result`;
+        ``"pandas"``, ``"polars"`` or ``"arrow"``: a frame with the result columns
+        (instants UTC, durations exact to the microsecond), as :func:`slaclock.batch.score`
+        returns them. Ticket ids come back as text from CSV and JSON files
+        that hold them as text.
+
+    Raises
+    ------
+    TableFormatError
+        A missing column, or a cell that cannot be read, naming the file, the
+        row (1-based, the header not counted) and the column.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     n = write_results([], os.path.join(d, "r.csv"))
+    ...     read_results(os.path.join(d, "r.csv"))
+    []
+    """
+    if library not in _READ_LIBRARIES:
+        raise InputError(
+            "library", library, f"must be one of {', '.join(map(repr, _READ_LIBRARIES))}"
+        )
+    fmt = _format_of(path, format)
+    file = os.fspath(path)
+    name = os.path.basename(file)
+    if fmt == "parquet":
+        try:
+            import pyarrow.parquet as pq  # type: ignore[import-not-found, unused-ignore]
+        except ImportError:
+            raise InputError(
+                "format",
+                "parquet",
+                "needs pyarrow, which is not installed",
+                "pip install pyarrow (or slaclock[arrow])",
+            ) from None
+        table = pq.read_table(file)
+        missing = [c for c in RESULT_FIELDS if c not in table.column_names]
+        if missing:
+            raise TableFormatError(f"{name} header", missing[0], "is a missing column")
+        table = table.select(list(RESULT_FIELDS))
+        if library == "arrow":
+            return table
+        if library == "pandas":
+            return table.to_pandas()
+        if library == "polars":
+            import polars as pl  # type: ignore[import-not-found, unused-ignore]
+
+            return pl.from_arrow(table)
+        records = table.to_pylist()
+        for rec in records:
+            for field in DURATION_FIELDS:
+                v = rec[field]
+                rec[field] = None if v is None else format_seconds(v)
+        return [_result_from_cells(rec, name, i + 1) for i, rec in enumerate(records)]
+    results: list[Result] = []
+    if fmt == "json":
+        with open(file, encoding="utf-8") as f:
+            try:
+                data = json.load(f)
+            except json.JSONDecodeError as exc:
+                raise TableFormatError(
+                    name, None, f"is not JSON ({exc.msg}, line {exc.lineno})"
+                ) from None
+        if not isinstance(data, list):
+            raise TableFormatError(name, None, "must hold one JSON array of result objects")
+        for i, rec in enumerate(data):
+            if not isinstance(rec, dict):
+                raise TableFormatError.at(name, i + 1, None, rec, "must be a JSON object")
+            results.append(_result_from_cells(rec, name, i + 1))
+    else:
+        with open(file, encoding="utf-8", newline="") as f:
+            reader = csv.DictReader(f)
+            header = reader.fieldnames or []
+            for col in RESULT_FIELDS:
+                if col not in header:
+                    raise TableFormatError(
+                        f"{name} header", col, f"is a missing column (columns: {', '.join(header)})"
+                    )
+            for i, rec in enumerate(reader):
+                results.append(_result_from_cells(rec, name, i + 1))
+    if library == "results":
+        return results
+    from slaclock.batch.scoring import results_frame
+
+    return results_frame(results, library)

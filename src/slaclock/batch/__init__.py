@@ -24,6 +24,7 @@ __all__ = [
     "is_open",
     "next_close",
     "next_open",
+    "results_frame",
     "score",
     "score_dask",
     "score_parquet",
@@ -44,6 +45,7 @@ _LAZY = {
     "Scored": "slaclock.batch.scoring",
     "ERROR_COLUMNS": "slaclock.batch.scoring",
     "tables_from_tickets": "slaclock.batch.scoring",
+    "results_frame": "slaclock.batch.scoring",
     "score_parquet": "slaclock.batch.files",
     "ScoredFiles": "slaclock.batch.files",
     "score_dask": "slaclock.batch.partitions",
@@ -55,7 +57,13 @@ if TYPE_CHECKING:
     from slaclock.batch.arrays import due, elapsed, is_open, next_close, next_open, subtract
     from slaclock.batch.files import ScoredFiles, score_parquet
     from slaclock.batch.partitions import score_dask, spark_schema, spark_scorer
-    from slaclock.batch.scoring import ERROR_COLUMNS, Scored, score, tables_from_tickets
+    from slaclock.batch.scoring import (
+        ERROR_COLUMNS,
+        Scored,
+        results_frame,
+        score,
+        tables_from_tickets,
+    )
 
 
 def __getattr__(name: str) -> Any:

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Final, Literal
 
 import attrs
@@ -44,7 +44,7 @@ from slaclock._instants import from_us, to_us
 from slaclock.batch import _frames
 from slaclock.batch._frames import I64, NULL, Bools
 from slaclock.errors import InputError, SlaClockError, TableFormatError
-from slaclock.evaluation import RESULT_FIELDS, Result, evaluate
+from slaclock.evaluation import RESULT_FIELDS, Evaluation, Result, evaluate
 from slaclock.policies import Policy, PolicyBook
 from slaclock.result_files import DURATION_FIELDS, INSTANT_FIELDS, encode_earlier, encode_warnings
 from slaclock.samples import (
@@ -57,7 +57,7 @@ from slaclock.samples import (
 )
 from slaclock.tickets import Event, Ticket
 
-__all__ = ["ERROR_COLUMNS", "Scored", "score", "tables_from_tickets"]
+__all__ = ["ERROR_COLUMNS", "Scored", "results_frame", "score", "tables_from_tickets"]
 
 ERROR_COLUMNS: Final = ("ticket_id", "row", "field", "value", "error", "message")
 """The columns of the errors table of :func:`score`.
@@ -629,24 +629,7 @@ class _Run:
     def _add_results(self, i: int, results: tuple[Result, ...]) -> None:
         if not results:
             return
-        cols: dict[str, Any] = {}
-        for name in RESULT_FIELDS:
-            if name == "ticket_id":
-                continue
-            kind = _RESULT_KINDS[name]
-            values = [getattr(r, name) for r in results]
-            if kind in ("instant", "duration"):
-                cols[name] = np.array([_us_or_null(v) for v in values], dtype=np.int64)
-            elif name == "earlier":
-                cols[name] = _frames.Text.of([encode_earlier(v) for v in values])
-            elif name == "warnings":
-                cols[name] = _frames.Text.of([encode_warnings(v) for v in values])
-            elif kind == "int":
-                cols[name] = np.array(values, dtype=np.int64)
-            elif kind == "float":
-                cols[name] = np.array(values, dtype=np.float64)
-            else:
-                cols[name] = _frames.Text.of(values)
+        cols = _columns_of(results)
         k = len(results)
         self.blocks.append((np.full(k, i, dtype=np.int64), np.arange(k, dtype=np.int64), cols))
 
@@ -869,6 +852,63 @@ def _ticket_positions(
                 seen.add(v)
                 orphans.append((v, r))
     return pos.astype(np.int64, copy=False), orphans
+
+
+def _columns_of(results: Sequence[Result]) -> dict[str, Any]:
+    """Result objects as the columns of a results frame (every field but ``ticket_id``)."""
+    cols: dict[str, Any] = {}
+    for name in RESULT_FIELDS:
+        if name == "ticket_id":
+            continue
+        kind = _RESULT_KINDS[name]
+        values = [getattr(r, name) for r in results]
+        if kind in ("instant", "duration"):
+            cols[name] = np.array([_us_or_null(v) for v in values], dtype=np.int64)
+        elif name == "earlier":
+            cols[name] = _frames.Text.of([encode_earlier(v) for v in values])
+        elif name == "warnings":
+            cols[name] = _frames.Text.of([encode_warnings(v) for v in values])
+        elif kind == "int":
+            cols[name] = np.array(values, dtype=np.int64)
+        elif kind == "float":
+            cols[name] = np.array(values, dtype=np.float64)
+        else:
+            cols[name] = _frames.Text.of(values)
+    return cols
+
+
+def results_frame(results: Iterable[Result | Evaluation], library: str = "pandas") -> Any:
+    """Results (or Evaluations) as a results frame of ``library``: the table :func:`score` returns.
+
+    For notebooks and for the reports over tables: ``pandas``, ``polars`` or
+    ``arrow``, with the columns of :data:`~slaclock.evaluation.RESULT_FIELDS`
+    (instants UTC, durations exact to the microsecond, ``earlier`` and
+    ``warnings`` as JSON text).
+
+    Examples
+    --------
+    >>> results_frame([]).shape
+    (0, 26)
+    """
+    if library not in _frames.LIBRARIES:
+        raise InputError(
+            "library", library, f"must be one of {', '.join(map(repr, _frames.LIBRARIES))}"
+        )
+    rows: list[Result] = []
+    for i, item in enumerate(results):
+        if isinstance(item, Evaluation):
+            rows.extend(item.results)
+        elif isinstance(item, Result):
+            rows.append(item)
+        else:
+            raise InputError(f"results[{i}]", item, "must be a Result or an Evaluation")
+    if not rows:
+        return _frames.build(library, _empty_results(), _RESULT_KINDS)
+    cols = _columns_of(rows)
+    ids = [r.ticket_id for r in rows]
+    out: dict[str, Any] = {"ticket_id": np.array([*ids, None], dtype=object)[:-1]}
+    out.update(cols)
+    return _frames.build(library, {n: out[n] for n in RESULT_FIELDS}, _RESULT_KINDS)
 
 
 def _empty_results() -> dict[str, Any]:
