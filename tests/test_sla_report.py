@@ -1,0 +1,229 @@
+"""The SLA report: figures computed by hand on small inputs, and the sample against its results."""
+
+from __future__ import annotations
+
+import datetime as dt
+from fractions import Fraction
+from typing import Any
+
+import attrs
+import pytest
+
+from slaclock.errors import InputError, UnknownTimeZoneError
+from slaclock.evaluation import Result
+from slaclock.sla_report import DISTRIBUTION_EDGES, build_report
+
+pytest.importorskip("numpy")
+
+H = dt.timedelta(hours=1)
+T0 = dt.datetime(2026, 3, 2, 9, tzinfo=dt.UTC)  # a Monday
+
+
+def make(**kw: Any) -> Result:
+    base: dict[str, Any] = dict(
+        ticket_id="T1",
+        policy="support",
+        target="P2.resolution",
+        metric="resolution",
+        team=None,
+        severity="P2",
+        cycle=1,
+        status="stopped",
+        outcome="met",
+        start=T0,
+        stop=T0 + H,
+        goal=4 * H,
+        used=H,
+        elapsed=H,
+        paused_business=dt.timedelta(0),
+        paused_wall=dt.timedelta(0),
+        remaining=3 * H,
+        overdue_by=None,
+        used_share=0.25,
+        due=T0 + 4 * H,
+        due_if_resumed=None,
+        original_due=T0 + 4 * H,
+        breached_at=None,
+        earlier=(),
+        warnings=(),
+        next_event_at=None,
+    )
+    base.update(kw)
+    return Result(**base)
+
+
+def breach(ticket: str, at: dt.datetime, **kw: Any) -> Result:
+    return make(
+        ticket_id=ticket,
+        outcome="breached",
+        used=5 * H,
+        remaining=dt.timedelta(0),
+        breached_at=at,
+        due=at,
+        overdue_by=H,
+        **kw,
+    )
+
+
+def test_the_distribution_bins_used_over_goal_exactly() -> None:
+    us = dt.timedelta(microseconds=1)
+    results = [
+        make(used=dt.timedelta(0)),  # 0%: first bin
+        make(used=4 * H - us),  # just under the goal: [90, 100)
+        make(used=4 * H),  # exactly the goal: [100, 110), not a miss of the goal by this chart
+        make(used=8 * H - us),  # [190, 200)
+        make(used=8 * H),  # 200%: the last bin
+        make(used=80 * H),  # far over: the last bin
+        make(used=H, status="running", outcome="pending", stop=None),  # not stopped: left out
+        make(used=H, goal=dt.timedelta(0)),  # no goal: left out
+    ]
+    (d,) = build_report(results).distributions
+    assert d.key == ("P2", "resolution")
+    assert d.edges == DISTRIBUTION_EDGES
+    want = [0] * len(DISTRIBUTION_EDGES)
+    want[0], want[9], want[10], want[19], want[20] = 1, 1, 1, 1, 2
+    assert list(d.counts) == want
+    assert d.count == 6
+
+
+def test_breaches_are_listed_by_breach_instant_then_ticket_and_counted_past_max_rows() -> None:
+    results = [
+        breach("T9", T0 + 3 * H),
+        breach("T10", T0 + H),
+        breach("T2", T0 + H),
+        breach("T3", T0 + 2 * H, target="P2.first_response", metric="first_response"),
+        make(ticket_id="T4"),
+    ]
+    report = build_report(results, max_rows=3)
+    assert [(b.ticket_id, b.breached_at) for b in report.breaches] == [
+        ("T10", T0 + H),  # text order of ids: "T10" < "T2"
+        ("T2", T0 + H),
+        ("T3", T0 + 2 * H),
+    ]
+    assert report.breaches_total == 4
+    assert report.breaches[0].overdue_by == H and report.breaches[0].status == "stopped"
+    assert report.tickets == 5 and report.results == 5
+
+
+def test_at_risk_is_running_unbreached_external_clocks_within_the_limit_soonest_due_first() -> None:
+    running = dict(status="running", outcome="pending", stop=None)
+    results = [
+        make(ticket_id="A", remaining=2 * H, due=T0 + 9 * H, **running),
+        make(ticket_id="B", remaining=30 * dt.timedelta(minutes=1), due=T0 + 5 * H, **running),
+        make(ticket_id="C", remaining=2 * H + dt.timedelta(microseconds=1), **running),  # too far
+        make(ticket_id="D", remaining=H, status="paused", outcome="pending", stop=None),  # paused
+        make(ticket_id="E", remaining=dt.timedelta(0), outcome="breached", status="running"),
+        make(
+            ticket_id="F",
+            remaining=H,
+            metric="internal",
+            team="tier1",
+            target="tier1",
+            **running,
+        ),
+    ]
+    report = build_report(results, at_risk_within=2 * H)
+    assert [r.ticket_id for r in report.at_risk] == ["B", "A"]
+    assert report.at_risk_total == 2
+    assert report.at_risk_within == 2 * H
+
+
+def test_compliance_monthly_and_internal_rows() -> None:
+    april = dt.datetime(2026, 4, 1, 3, tzinfo=dt.UTC)  # still March in New York
+    results = [
+        make(),
+        breach("T2", T0 + 5 * H),
+        make(ticket_id="T3", start=april, status="cancelled", outcome="none"),
+        make(ticket_id="T4", metric="internal", team="tier1", target="tier1", outcome="breached"),
+    ]
+    report = build_report(results, zone="America/New_York")
+    (row,) = report.compliance
+    assert (row.key, row.met, row.breached, row.cancelled, row.compliance) == (
+        ("P2", "resolution"),
+        1,
+        1,
+        1,
+        Fraction(1, 2),
+    )
+    assert [r.key for r in report.monthly] == [("P2", "resolution", "2026-03")]
+    (team,) = report.internal
+    assert team.key == ("tier1",) and team.breached == 1
+    utc = build_report(results, zone="UTC")
+    assert [r.key[2] for r in utc.monthly] == ["2026-03", "2026-04"]
+
+
+def test_the_window_is_the_periods_of_the_starts_cut_at_now() -> None:
+    results = [make(start=dt.datetime(2026, 3, 31, 23, tzinfo=dt.UTC)), make()]
+    report = build_report(results, zone="Europe/London")
+    # 2026-03-31 23:00 UTC is April 1st 00:00 in London (BST): March and April
+    assert report.start == dt.datetime(2026, 3, 1, 0, tzinfo=dt.UTC)
+    assert report.end == dt.datetime(2026, 4, 30, 23, tzinfo=dt.UTC)
+    now = dt.datetime(2026, 4, 10, tzinfo=dt.UTC)
+    assert build_report(results, zone="Europe/London", now=now).end == now
+    given = build_report(results, start=T0, end=T0 + H)
+    assert (given.start, given.end) == (T0, T0 + H)
+
+
+def test_an_empty_report_and_the_title() -> None:
+    report = build_report([])
+    assert (report.results, report.tickets, report.start, report.end) == (0, 0, None, None)
+    assert report.title == "SLA report"
+    assert build_report([], title="Q1").title == "Q1"
+
+
+@pytest.mark.parametrize(
+    ("kw", "error", "field"),
+    [
+        (dict(period="fortnight"), InputError, "period"),
+        (dict(max_rows=-1), InputError, "max_rows"),
+        (dict(at_risk_within=-H), InputError, "at_risk_within"),
+        (dict(percentiles=(0,)), InputError, "percentiles"),
+        (dict(zone="Mars/Olympus"), UnknownTimeZoneError, "zone"),
+        (dict(policy="support"), InputError, "policy"),
+        (dict(start=T0, end=T0 - H), InputError, "end"),
+        (dict(now=dt.datetime(2026, 3, 2)), InputError, "now"),
+    ],
+)
+def test_bad_arguments_name_the_field(kw: dict[str, Any], error: type, field: str) -> None:
+    with pytest.raises(error) as info:
+        build_report([make()], **kw)
+    assert info.value.field == field
+
+
+def test_a_results_frame_with_a_bad_status_names_the_column_and_row() -> None:
+    pd = pytest.importorskip("pandas")
+    from slaclock.batch import results_frame
+    from slaclock.errors import TableFormatError
+
+    frame = results_frame([make(), make()], "pandas")
+    frame["status"] = pd.Series(["stopped", "done"])
+    with pytest.raises(TableFormatError, match=r"results.status.*row 1.*'done'"):
+        build_report(frame)
+
+
+def test_the_sample_report_matches_its_scalar_results() -> None:
+    from slaclock.evaluation import evaluate
+    from slaclock.policy_files import example_policy
+    from slaclock.samples import load_sample
+
+    book = example_policy()
+    tickets, now = load_sample()
+    results = [r for t in tickets for r in evaluate(t, book, now=now).results]
+    report = build_report(results, policy=book, now=now, zone="America/New_York")
+    external = [r for r in results if r.metric != "internal"]
+    for row in report.compliance:
+        sev, metric = row.key
+        mine = [r for r in external if r.severity == sev and r.metric == metric]
+        assert row.met == sum(r.outcome == "met" for r in mine)
+        assert row.breached == sum(r.outcome == "breached" for r in mine)
+        assert row.total == len(mine)
+    assert sum(r.total for r in report.monthly) == len(external)
+    assert report.breaches_total == sum(r.outcome == "breached" for r in results)
+    assert report.tickets == len(tickets)
+    risky = [
+        r
+        for r in external
+        if r.status == "running" and r.outcome == "pending" and r.remaining <= 4 * H
+    ]
+    assert report.at_risk_total == len(risky)
+    assert attrs.evolve(report, title="x").title == "x"
