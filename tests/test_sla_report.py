@@ -20,34 +20,34 @@ T0 = dt.datetime(2026, 3, 2, 9, tzinfo=dt.UTC)  # a Monday
 
 
 def make(**kw: Any) -> Result:
-    base: dict[str, Any] = dict(
-        ticket_id="T1",
-        policy="support",
-        target="P2.resolution",
-        metric="resolution",
-        team=None,
-        severity="P2",
-        cycle=1,
-        status="stopped",
-        outcome="met",
-        start=T0,
-        stop=T0 + H,
-        goal=4 * H,
-        used=H,
-        elapsed=H,
-        paused_business=dt.timedelta(0),
-        paused_wall=dt.timedelta(0),
-        remaining=3 * H,
-        overdue_by=None,
-        used_share=0.25,
-        due=T0 + 4 * H,
-        due_if_resumed=None,
-        original_due=T0 + 4 * H,
-        breached_at=None,
-        earlier=(),
-        warnings=(),
-        next_event_at=None,
-    )
+    base: dict[str, Any] = {
+        "ticket_id": "T1",
+        "policy": "support",
+        "target": "P2.resolution",
+        "metric": "resolution",
+        "team": None,
+        "severity": "P2",
+        "cycle": 1,
+        "status": "stopped",
+        "outcome": "met",
+        "start": T0,
+        "stop": T0 + H,
+        "goal": 4 * H,
+        "used": H,
+        "elapsed": H,
+        "paused_business": dt.timedelta(0),
+        "paused_wall": dt.timedelta(0),
+        "remaining": 3 * H,
+        "overdue_by": None,
+        "used_share": 0.25,
+        "due": T0 + 4 * H,
+        "due_if_resumed": None,
+        "original_due": T0 + 4 * H,
+        "breached_at": None,
+        "earlier": (),
+        "warnings": (),
+        "next_event_at": None,
+    }
     base.update(kw)
     return Result(**base)
 
@@ -106,7 +106,7 @@ def test_breaches_are_listed_by_breach_instant_then_ticket_and_counted_past_max_
 
 
 def test_at_risk_is_running_unbreached_external_clocks_within_the_limit_soonest_due_first() -> None:
-    running = dict(status="running", outcome="pending", stop=None)
+    running = {"status": "running", "outcome": "pending", "stop": None}
     results = [
         make(ticket_id="A", remaining=2 * H, due=T0 + 9 * H, **running),
         make(ticket_id="B", remaining=30 * dt.timedelta(minutes=1), due=T0 + 5 * H, **running),
@@ -174,14 +174,14 @@ def test_an_empty_report_and_the_title() -> None:
 @pytest.mark.parametrize(
     ("kw", "error", "field"),
     [
-        (dict(period="fortnight"), InputError, "period"),
-        (dict(max_rows=-1), InputError, "max_rows"),
-        (dict(at_risk_within=-H), InputError, "at_risk_within"),
-        (dict(percentiles=(0,)), InputError, "percentiles"),
-        (dict(zone="Mars/Olympus"), UnknownTimeZoneError, "zone"),
-        (dict(policy="support"), InputError, "policy"),
-        (dict(start=T0, end=T0 - H), InputError, "end"),
-        (dict(now=dt.datetime(2026, 3, 2)), InputError, "now"),
+        ({"period": "fortnight"}, InputError, "period"),
+        ({"max_rows": -1}, InputError, "max_rows"),
+        ({"at_risk_within": -H}, InputError, "at_risk_within"),
+        ({"percentiles": (0,)}, InputError, "percentiles"),
+        ({"zone": "Mars/Olympus"}, UnknownTimeZoneError, "zone"),
+        ({"policy": "support"}, InputError, "policy"),
+        ({"start": T0, "end": T0 - H}, InputError, "end"),
+        ({"now": dt.datetime(2026, 3, 2)}, InputError, "now"),  # noqa: DTZ001 - naive on purpose
     ],
 )
 def test_bad_arguments_name_the_field(kw: dict[str, Any], error: type, field: str) -> None:

@@ -138,7 +138,7 @@ def test_the_report_is_the_same_from_objects_and_from_every_library(
     assert want.tickets == len({r.ticket_id for r in results})
 
 
-def test_required_shares_come_from_the_policy_book(tmp_path: object) -> None:
+def test_required_shares_come_from_the_policy_book() -> None:
     from slaclock.evaluation import evaluate
     from slaclock.policy_files import example_policy
     from slaclock.samples import load_sample
