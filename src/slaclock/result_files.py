@@ -433,6 +433,7 @@ def read_results(
     Examples
     --------
     >>> import os, tempfile
+    >>> from slaclock.result_files import read_results, write_results
     >>> with tempfile.TemporaryDirectory() as d:
     ...     n = write_results([], os.path.join(d, "r.csv"))
     ...     read_results(os.path.join(d, "r.csv"))

@@ -270,6 +270,7 @@ def build_report(
 
     Examples
     --------
+    >>> from slaclock.sla_report import build_report
     >>> report = build_report([])
     >>> report.results, report.compliance, report.start
     (0, (), None)

@@ -887,6 +887,7 @@ def results_frame(results: Iterable[Result | Evaluation], library: str = "pandas
 
     Examples
     --------
+    >>> from slaclock.batch import results_frame
     >>> results_frame([]).shape
     (0, 26)
     """
