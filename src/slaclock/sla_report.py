@@ -186,6 +186,140 @@ class SlaReport:
     compliance_credits: tuple[CreditRow, ...]
     error_counts: tuple[Any, ...]
 
+    def tables(self) -> dict[str, list[dict[str, Any]]]:
+        """Every table of the report as rows of plain values, keys spelled out.
+
+        Shares stay exact (:class:`~fractions.Fraction`), durations
+        ``timedelta``, instants aware ``datetime``, money ``Decimal``; only
+        tables with rows are included. The command line's ``--format csv``
+        and ``json`` and :meth:`to_frames` are built on it.
+        """
+        out: dict[str, list[dict[str, Any]]] = {}
+
+        def put(name: str, rows: list[dict[str, Any]]) -> None:
+            if rows:
+                out[name] = rows
+
+        def compliance_rows(
+            rows: Sequence[ComplianceRow], names: Sequence[str]
+        ) -> list[dict[str, Any]]:
+            return [
+                {
+                    **dict(zip(names, r.key, strict=True)),
+                    "met": r.met,
+                    "breached": r.breached,
+                    "pending": r.pending,
+                    "cancelled": r.cancelled,
+                    "compliance": r.compliance,
+                    "required": r.required,
+                    "meets_required": r.meets_required,
+                }
+                for r in rows
+            ]
+
+        put("compliance", compliance_rows(self.compliance, ("severity", "metric")))
+        put("monthly", compliance_rows(self.monthly, ("severity", "metric", "period")))
+        put("internal", compliance_rows(self.internal, ("team",)))
+        put(
+            "service_levels",
+            [
+                {
+                    "name": level.name,
+                    "severity": row.key[0],
+                    "metric": row.key[1],
+                    "within_limit": level.within,
+                    "measure": level.measure,
+                    "within": row.within,
+                    "decided": row.decided,
+                    "undecided": row.undecided,
+                    "share": row.share,
+                    "required": level.required,
+                    "meets_required": None
+                    if row.share is None or level.required is None
+                    else row.share >= level.required,
+                }
+                for level in self.service_levels
+                for row in level.rows
+            ],
+        )
+        put(
+            "percentiles",
+            [
+                {
+                    "severity": r.key[0],
+                    "metric": r.key[1],
+                    "count": r.count,
+                    **{f"p{q}": v for q, v in r.values},
+                }
+                for r in self.percentiles
+            ],
+        )
+        put(
+            "distributions",
+            [
+                {
+                    "severity": d.key[0],
+                    "metric": d.key[1],
+                    "from_percent": lo,
+                    "to_percent": d.edges[i + 1] if i + 1 < len(d.edges) else None,
+                    "count": c,
+                }
+                for d in self.distributions
+                for i, (lo, c) in enumerate(zip(d.edges, d.counts, strict=True))
+            ],
+        )
+        put("breaches", [attrs.asdict(r) for r in self.breaches])
+        put("at_risk", [attrs.asdict(r) for r in self.at_risk])
+        put("availability", [attrs.asdict(r) for r in self.availability])
+        for name, rows, names in (
+            ("availability_credits", self.availability_credits, ("service", "period")),
+            ("compliance_credits", self.compliance_credits, ("severity", "metric", "period")),
+        ):
+            put(
+                name,
+                [
+                    {
+                        **dict(zip(names, r.key, strict=True)),
+                        "level": r.level,
+                        "tier_below": None if r.tier is None else r.tier.below,
+                        "tier_credit": None if r.tier is None else r.tier.credit,
+                        "breaches": r.breaches,
+                        "fee": r.fee,
+                        "credit": r.credit,
+                        "capped": r.capped,
+                    }
+                    for r in rows
+                ],
+            )
+        put("error_counts", [attrs.asdict(r) for r in self.error_counts])
+        return out
+
+    def to_frames(self, library: str = "pandas") -> dict[str, Any]:
+        """Every table of :meth:`tables` as a pandas or polars data frame.
+
+        Exact shares and money become floats (display values); durations and
+        instants keep their types.
+        """
+        from decimal import Decimal
+
+        if library not in ("pandas", "polars"):
+            raise InputError("library", library, "must be 'pandas' or 'polars'")
+        frames: dict[str, Any] = {}
+        for name, rows in self.tables().items():
+            plain = [
+                {k: float(v) if isinstance(v, (Fraction, Decimal)) else v for k, v in row.items()}
+                for row in rows
+            ]
+            if library == "pandas":
+                import pandas as pd
+
+                frames[name] = pd.DataFrame(plain)
+            else:
+                import polars as pl
+
+                frames[name] = pl.DataFrame(plain, infer_schema_length=None)
+        return frames
+
 
 def _period_floor(us: int, zone: str, period: str) -> tuple[int, int]:
     """The start of the local period holding ``us``, and the start of the next one."""

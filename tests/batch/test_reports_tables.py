@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from fractions import Fraction
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -40,6 +41,7 @@ def result(draw: st.DrawFn) -> Result:
     internal = draw(st.booleans())
     metric = "internal" if internal else draw(st.sampled_from(["first_response", "resolution"]))
     team = draw(st.sampled_from(["tier1", "vendor", "<b>"])) if internal else None
+    target = f"{severity}.{metric}" if team is None else team
     status = draw(st.sampled_from(["running", "paused", "stopped", "cancelled"]))
     outcome = draw(st.sampled_from(["met", "breached", "pending", "none"]))
     start = T0 + draw(st.integers(0, 90 * 86400)) * dt.timedelta(seconds=1)
@@ -57,7 +59,7 @@ def result(draw: st.DrawFn) -> Result:
     return Result(
         ticket_id=draw(st.sampled_from(["T1", "T2", "T3", "T10"])),
         policy=draw(st.sampled_from(["Standard", "Enterprise"])),
-        target=team if internal else f"{severity}.{metric}",
+        target=target,
         metric=metric,
         team=team,
         severity=severity,
@@ -111,7 +113,7 @@ def test_table_reports_equal_the_scalar_reports(
     measure: str,
 ) -> None:
     frame = results_frame(results, library)
-    kw = {"by": by, "zone": zone, "period": period}
+    kw: dict[str, Any] = {"by": by, "zone": zone, "period": period}
     assert reports.compliance(frame, **kw) == reports.compliance(results, **kw)
     ps = (50, 90, Fraction(999, 10), 100)
     for stopped_only in (True, False):
