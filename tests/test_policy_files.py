@@ -359,6 +359,7 @@ class TestFormat:
                 )
             ],
             name="Test",
+            calendars={"us": US, "uk": UK},
         )
 
     def test_dict_with_python_values_equals_toml(self) -> None:

@@ -29,7 +29,7 @@ import re
 from collections.abc import Iterable, Mapping
 from fractions import Fraction
 from types import MappingProxyType
-from typing import Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import attrs
 
@@ -45,6 +45,9 @@ from slaclock.tickets import (
     Ticket,
     Update,
 )
+
+if TYPE_CHECKING:
+    import slaclock.agreements
 
 __all__ = [
     "BeforeDueWarning",
@@ -770,6 +773,32 @@ def _policies(value: Iterable[Policy]) -> tuple[Policy, ...]:
     return _seq(value, "policies")
 
 
+def _named_calendars(value: object) -> tuple[tuple[str, Calendar], ...]:
+    items = value.items() if isinstance(value, Mapping) else value
+    if isinstance(items, (str, bytes)) or not isinstance(items, Iterable):
+        raise InputError("calendars", value, "must map names to calendars")
+    out: dict[str, Calendar] = {}
+    for item in items:
+        if not isinstance(item, tuple) or len(item) != 2:
+            raise InputError("calendars", item, "must be (name, Calendar) pairs")
+        name, calendar = item
+        if not isinstance(name, str) or not name.strip():
+            raise InputError("calendars", name, "calendar names must be non-empty text")
+        if not isinstance(calendar, Calendar):
+            raise InputError(f"calendars[{name!r}]", calendar, "must be a Calendar")
+        if name in out:
+            raise InputError("calendars", name, "names a calendar twice")
+        out[name] = calendar
+    return tuple(out.items())
+
+
+def _no_agreements() -> slaclock.agreements.Agreements:
+    # imported here: slaclock.agreements imports this module (through credits and reports)
+    from slaclock.agreements import Agreements
+
+    return Agreements()
+
+
 @attrs.frozen
 class Chain:
     """Internal targets in order (tier 1, tier 2, vendor) under one external target.
@@ -1021,10 +1050,32 @@ class PolicyBook:
     form the version; the first of them (in the order given) whose ``when``
     matches the ticket's attributes applies. ``as_of=`` selects the version in
     effect at another instant (what-if).
+
+    Parameters
+    ----------
+    policies
+        The policies, in order.
+    name
+        The book's name.
+    calendars
+        The named calendars of the book's file (a mapping, or ``(name,
+        calendar)`` pairs), read back as a read-only mapping; informative, the
+        targets hold their own calendars.
+    agreements
+        The agreement terms besides targets: services, credits, error counts
+        and service levels (:class:`~slaclock.agreements.Agreements`, empty by
+        default).
+
+    .. versionchanged:: 0.1
+       ``calendars`` and ``agreements``.
     """
 
     policies: tuple[Policy, ...] = attrs.field(converter=_policies)
     name: str = ""
+    _calendars: tuple[tuple[str, Calendar], ...] = attrs.field(
+        default=(), converter=_named_calendars, alias="calendars"
+    )
+    agreements: slaclock.agreements.Agreements = attrs.field(factory=_no_agreements)
 
     def __attrs_post_init__(self) -> None:
         if not self.policies:
@@ -1032,6 +1083,15 @@ class PolicyBook:
         for i, p in enumerate(self.policies):
             if not isinstance(p, Policy):
                 raise InputError(f"policies[{i}]", p, "must be a Policy")
+        from slaclock.agreements import Agreements
+
+        if not isinstance(self.agreements, Agreements):
+            raise InputError("agreements", self.agreements, "must be an Agreements value")
+
+    @property
+    def calendars(self) -> Mapping[str, Calendar]:
+        """The named calendars of the book's file, in the order written (read-only)."""
+        return MappingProxyType(dict(self._calendars))
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> PolicyBook:

@@ -194,13 +194,25 @@ import re
 import tomllib
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from decimal import Decimal
 from fractions import Fraction
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 from typing import Any
 
 from slaclock._instants import localize, zone_key
+from slaclock.agreements import (
+    COUNT_KINDS,
+    PERIODS,
+    Agreements,
+    ComplianceCreditTerms,
+    ErrorCountTarget,
+    ServiceLevelGoal,
+    ServiceTerms,
+)
 from slaclock.calendars import Calendar
+from slaclock.credits import CreditSchedule
+from slaclock.credits import _amount as _parse_amount
 from slaclock.errors import InputError, NonexistentTimeError, PolicyFormatError
 from slaclock.policies import (
     BusinessDays,
@@ -236,7 +248,35 @@ __all__ = [
 ALWAYS_OPEN_NAME = "24/7"
 """The built-in calendar name: always open (``Calendar.always_open("UTC")``)."""
 
-_BOOK_KEYS = ("name", "zone", "severities", "initial_status", "statuses", "calendars", "policies")
+_BOOK_KEYS = (
+    "name",
+    "zone",
+    "severities",
+    "initial_status",
+    "statuses",
+    "calendars",
+    "policies",
+    "services",
+    "credits",
+    "compliance_credits",
+    "error_counts",
+    "service_levels",
+)
+_SERVICE_KEYS = ("calendar", "target", "min_outage", "credits", "fee")
+_CREDIT_KEYS = ("tiers", "per_breach", "cap")
+_COMPLIANCE_CREDIT_KEYS = ("schedule", "fee", "severities", "metrics")
+_ERROR_COUNT_KEYS = (
+    "name",
+    "count",
+    "at_most",
+    "period",
+    "severities",
+    "metrics",
+    "targets",
+    "services",
+    "min_outage",
+)
+_SERVICE_LEVEL_KEYS = ("name", "within", "share", "measure", "metric", "severities")
 _POLICY_KEYS = (
     "name",
     "extends",
@@ -629,8 +669,9 @@ class _Reader:
             entries.append(entry)
             policies.append(self._policy(entry, path, initial))
         self._check_versions(policies)
+        agreements = self._agreements(root, policies)
         with _at(""):
-            return PolicyBook(policies, name=name)
+            return PolicyBook(policies, name=name, calendars=self.calendars, agreements=agreements)
 
     def _severities(self, value: object) -> tuple[str, ...]:
         items = _list(value, "severities", "severity labels")
@@ -1124,3 +1165,274 @@ class _Reader:
             with _at(where):
                 out.append(Chain(severity, teams, Metric(metric)))
         return out
+
+    # -- agreements ---------------------------------------------------------------------
+
+    def _agreements(self, root: Mapping[str, Any], policies: list[Policy]) -> Agreements:
+        schedules = self._credit_schedules(root.get("credits", {}))
+        services = self._services(root.get("services", {}), schedules)
+        compliance = [
+            self._compliance_credit(raw, f"compliance_credits[{j}]", schedules)
+            for j, raw in enumerate(
+                _list(
+                    root.get("compliance_credits", []),
+                    "compliance_credits",
+                    "compliance credit tables ([[compliance_credits]])",
+                )
+            )
+        ]
+        targets = sorted(
+            {t.name for p in policies for t in p.targets}
+            | {it.name for p in policies for it in p.internal_targets}
+        )
+        errors = self._named_list(
+            root.get("error_counts", []),
+            "error_counts",
+            "error-count tables ([[error_counts]])",
+            lambda raw, path: self._error_count(raw, path, targets, services),
+        )
+        levels = self._named_list(
+            root.get("service_levels", []),
+            "service_levels",
+            "service level tables ([[service_levels]])",
+            self._service_level,
+        )
+        with _at(""):
+            return Agreements(
+                services=list(services.values()),
+                credit_schedules=schedules,
+                compliance_credits=compliance,
+                error_targets=errors,
+                service_levels=levels,
+            )
+
+    def _named_list(self, value: object, path: str, what: str, read: Any) -> list[Any]:
+        """Read ``[[path]]`` tables with ``read``; two with one ``name`` are an error."""
+        out: list[Any] = []
+        seen: dict[str, int] = {}
+        for j, raw in enumerate(_list(value, path, what)):
+            where = f"{path}[{j}]"
+            item = read(raw, where)
+            if item.name in seen:
+                raise _Bad(
+                    _key(where, "name"), item.name, f"repeats the name of {path}[{seen[item.name]}]"
+                )
+            seen[item.name] = j
+            out.append(item)
+        return out
+
+    def _amount(self, value: object, path: str) -> Decimal:
+        """An amount: an integer, a decimal number (as written) or decimal text."""
+        if isinstance(value, float):
+            value = repr(value)  # the shortest text that reads back as the float written
+        if isinstance(value, bool) or not isinstance(value, (int, str, Decimal)):
+            raise _Bad(path, value, "must be an amount such as 1200 or '1200.50'")
+        with _at(path, exact=True, raw=value):
+            return _parse_amount(value, path)
+
+    def _duration_at(self, value: object, path: str) -> dt.timedelta:
+        with _at(path, exact=True, raw=value):
+            return parse_duration(value, path)
+
+    def _labels(self, value: object, path: str, known: Sequence[str], what: str) -> tuple[str, ...]:
+        items = [value] if isinstance(value, str) else _list(value, path, f"{what} names")
+        if not items:
+            raise _Bad(path, value, f"must list at least one {what} (or be left out)")
+        out: list[str] = []
+        for j, item in enumerate(items):
+            where = path if isinstance(value, str) else f"{path}[{j}]"
+            if item not in known:
+                raise _Bad(where, item, f"unknown {what} (known: {_names(known) or 'none'})")
+            if item in out:
+                raise _Bad(where, item, f"names the {what} {item!r} twice")
+            out.append(item)
+        return tuple(out)
+
+    def _schedule_ref(self, value: object, path: str, schedules: Mapping[str, Any]) -> str:
+        if not isinstance(value, str) or value not in schedules:
+            raise _Bad(
+                path,
+                value,
+                f"unknown credit schedule (known: {_names(list(schedules)) or 'none'})",
+                "define it under [credits.<name>]",
+            )
+        return value
+
+    def _credit_schedules(self, value: object) -> dict[str, CreditSchedule]:
+        table = _table(value, "credits", "a table of named credit schedules")
+        out: dict[str, CreditSchedule] = {}
+        for name, raw in table.items():
+            path = _key("credits", name)
+            if not name.strip():
+                raise _Bad(path, name, "schedule names must be non-empty text")
+            spec = _table(raw, path, "a credit schedule table (tiers, per_breach, cap)")
+            _check_keys(spec, _CREDIT_KEYS, path)
+            if "tiers" not in spec:
+                raise _Bad(
+                    _key(path, "tiers"),
+                    None,
+                    "is required",
+                    "for example tiers = { '99.9%' = '10%', '99%' = '25%' }",
+                )
+            tpath = _key(path, "tiers")
+            tiers = _table(spec["tiers"], tpath, "a table of threshold = credit ('99.9%' = '10%')")
+            pairs = []
+            for below, credit in tiers.items():
+                where = _key(tpath, below)
+                pairs.append((self._share(below, where), self._share(credit, where)))
+            per_breach = Decimal(0)
+            if "per_breach" in spec:
+                per_breach = self._amount(spec["per_breach"], _key(path, "per_breach"))
+            cap = None
+            if "cap" in spec:
+                cap = self._share(spec["cap"], _key(path, "cap"))
+            with _at(path):
+                out[name] = CreditSchedule(pairs, per_breach=per_breach, cap=cap)
+        return out
+
+    def _services(
+        self, value: object, schedules: Mapping[str, CreditSchedule]
+    ) -> dict[str, ServiceTerms]:
+        table = _table(value, "services", "a table of services ([services.<name>])")
+        out: dict[str, ServiceTerms] = {}
+        for name, raw in table.items():
+            path = _key("services", name)
+            if not name.strip():
+                raise _Bad(path, name, "service names must be non-empty text")
+            spec = _table(raw, path, "a service table (calendar, target, min_outage, ...)")
+            _check_keys(spec, _SERVICE_KEYS, path)
+            if "calendar" not in spec:
+                raise _Bad(
+                    _key(path, "calendar"),
+                    None,
+                    "is required: the service hours availability is measured in",
+                    f"name one of {_names([ALWAYS_OPEN_NAME, *sorted(self.calendars)])}",
+                )
+            calendar = self._named_calendar(spec["calendar"], _key(path, "calendar"))
+            target = None
+            if "target" in spec:
+                target = self._share(spec["target"], _key(path, "target"))
+            min_outage = dt.timedelta(0)
+            if "min_outage" in spec:
+                min_outage = self._duration_at(spec["min_outage"], _key(path, "min_outage"))
+            credits = None
+            if "credits" in spec:
+                credits = self._schedule_ref(spec["credits"], _key(path, "credits"), schedules)
+            fee = None
+            if "fee" in spec:
+                fee = self._amount(spec["fee"], _key(path, "fee"))
+            if credits is not None and fee is None:
+                raise _Bad(
+                    _key(path, "fee"),
+                    None,
+                    f"is required with credits = {credits!r}",
+                    "give the service's fee per period, such as fee = 10000",
+                )
+            with _at(path):
+                out[name] = ServiceTerms(name, calendar, target, min_outage, credits, fee)
+        return out
+
+    def _compliance_credit(
+        self, raw: object, path: str, schedules: Mapping[str, CreditSchedule]
+    ) -> ComplianceCreditTerms:
+        table = _table(raw, path, "a compliance credit table")
+        _check_keys(table, _COMPLIANCE_CREDIT_KEYS, path)
+        for required in ("schedule", "fee"):
+            if required not in table:
+                raise _Bad(_key(path, required), None, "is required")
+        schedule = self._schedule_ref(table["schedule"], _key(path, "schedule"), schedules)
+        fee = self._amount(table["fee"], _key(path, "fee"))
+        severities = metrics = None
+        if "severities" in table:
+            severities = self._labels(
+                table["severities"], _key(path, "severities"), self.severities, "severity"
+            )
+        if "metrics" in table:
+            metrics = self._labels(table["metrics"], _key(path, "metrics"), _METRICS, "metric")
+        with _at(path):
+            return ComplianceCreditTerms(schedule, fee, severities, metrics)
+
+    def _error_count(
+        self,
+        raw: object,
+        path: str,
+        targets: Sequence[str],
+        services: Mapping[str, ServiceTerms],
+    ) -> ErrorCountTarget:
+        table = _table(raw, path, "an error-count table")
+        _check_keys(table, _ERROR_COUNT_KEYS, path)
+        for required in ("name", "count", "at_most"):
+            if required not in table:
+                raise _Bad(_key(path, required), None, "is required")
+        name = _text(table["name"], _key(path, "name"), "a name (non-empty text)")
+        count = table["count"]
+        if count not in COUNT_KINDS:
+            raise _Bad(_key(path, "count"), count, f"must be one of {_names(COUNT_KINDS)}")
+        at_most = table["at_most"]
+        if isinstance(at_most, bool) or not isinstance(at_most, int) or at_most < 0:
+            raise _Bad(_key(path, "at_most"), at_most, "must be a whole number, 0 or more")
+        period = table.get("period", "month")
+        if period not in PERIODS:
+            raise _Bad(_key(path, "period"), period, f"must be one of {_names(PERIODS)}")
+        only = (
+            ("services", "min_outage")
+            if count == "breaches"
+            else ("severities", "metrics", "targets")
+        )
+        for key in only:
+            if key in table:
+                raise _Bad(
+                    _key(path, key),
+                    table[key],
+                    f"does not apply to count = {count!r}",
+                    "severities, metrics and targets filter breaches; services and "
+                    "min_outage, outages",
+                )
+        filters: dict[str, Any] = {}
+        if "severities" in table:
+            filters["severities"] = self._labels(
+                table["severities"], _key(path, "severities"), self.severities, "severity"
+            )
+        if "metrics" in table:
+            filters["metrics"] = self._labels(
+                table["metrics"], _key(path, "metrics"), (*_METRICS, "internal"), "metric"
+            )
+        if "targets" in table:
+            filters["targets"] = self._labels(
+                table["targets"], _key(path, "targets"), targets, "target"
+            )
+        if "services" in table:
+            filters["services"] = self._labels(
+                table["services"], _key(path, "services"), list(services), "service"
+            )
+        if "min_outage" in table:
+            filters["min_outage"] = self._duration_at(table["min_outage"], _key(path, "min_outage"))
+        with _at(path):
+            return ErrorCountTarget(name, count, at_most, period, **filters)
+
+    def _service_level(self, raw: object, path: str) -> ServiceLevelGoal:
+        table = _table(raw, path, "a service level table")
+        _check_keys(table, _SERVICE_LEVEL_KEYS, path)
+        for required in ("name", "within"):
+            if required not in table:
+                raise _Bad(_key(path, required), None, "is required")
+        name = _text(table["name"], _key(path, "name"), "a name (non-empty text)")
+        within = self._duration_at(table["within"], _key(path, "within"))
+        if within <= dt.timedelta(0):
+            raise _Bad(_key(path, "within"), table["within"], "must be a positive duration")
+        share = None
+        if "share" in table:
+            share = self._share(table["share"], _key(path, "share"))
+        measure = table.get("measure", "business")
+        if measure not in ("business", "calendar"):
+            raise _Bad(_key(path, "measure"), measure, "must be one of 'business', 'calendar'")
+        metric = table.get("metric")
+        if metric is not None and metric not in _METRICS:
+            raise _Bad(_key(path, "metric"), metric, f"unknown metric (known: {_names(_METRICS)})")
+        severities = None
+        if "severities" in table:
+            severities = self._labels(
+                table["severities"], _key(path, "severities"), self.severities, "severity"
+            )
+        with _at(path):
+            return ServiceLevelGoal(name, within, share, measure, metric, severities)
