@@ -234,7 +234,9 @@ def write_results(
     results
         Results, or evaluations (their results in order).
     path
-        The file to write (replaced if it exists).
+        The file to write (replaced if it exists, atomically: the rows go to
+        a temporary file beside it, renamed over it once complete, so an
+        interrupted write never leaves half a file).
     format
         ``"csv"``, ``"json"`` or ``"parquet"``; by default from the file's
         suffix (``.json``, ``.parquet``), else CSV.
@@ -249,23 +251,26 @@ def write_results(
     InputError
         For an unknown format, or Parquet without ``pyarrow`` installed.
     """
+    from slaclock._files import atomic_path
+
     fmt = _format_of(path, format)
     rows = list(_flatten(results))
-    if fmt == "parquet":
-        _write_parquet(rows, path)
-    elif fmt == "json":
-        with open(path, "w", encoding="utf-8") as f:
-            f.write("[")
-            for i, r in enumerate(rows):
-                f.write(",\n" if i else "\n")
-                f.write(_json_text(result_record(r)))
-            f.write("\n]\n" if rows else "]\n")
-    else:
-        with open(path, "w", encoding="utf-8", newline="") as f:
-            writer = csv.writer(f, lineterminator="\n")
-            writer.writerow(RESULT_FIELDS)
-            for r in rows:
-                writer.writerow(result_row(r).values())
+    with atomic_path(path) as temp:
+        if fmt == "parquet":
+            _write_parquet(rows, temp)
+        elif fmt == "json":
+            with open(temp, "w", encoding="utf-8") as f:
+                f.write("[")
+                for i, r in enumerate(rows):
+                    f.write(",\n" if i else "\n")
+                    f.write(_json_text(result_record(r)))
+                f.write("\n]\n" if rows else "]\n")
+        else:
+            with open(temp, "w", encoding="utf-8", newline="") as f:
+                writer = csv.writer(f, lineterminator="\n")
+                writer.writerow(RESULT_FIELDS)
+                for r in rows:
+                    writer.writerow(result_row(r).values())
     return len(rows)
 
 
