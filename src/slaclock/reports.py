@@ -46,7 +46,7 @@ __all__ = [
 
 ResultFrame = Any
 """A results frame: pandas, polars or Arrow with the columns of
-:data:`~slaclock.evaluation.RESULT_FIELDS` (what :func:`slaclock.batch.score`
+:data:`~slaclock.evaluation.RESULT_FIELDS` (what :func:`~slaclock.batch.scoring.score`
 returns, or a results file read back), or a batch ``Scored``."""
 
 _KEYS = ("policy", "target", "metric", "severity", "team", "period")

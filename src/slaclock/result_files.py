@@ -425,7 +425,7 @@ def read_results(
     library
         ``"results"`` (default): a list of :class:`~slaclock.evaluation.Result`;
         ``"pandas"``, ``"polars"`` or ``"arrow"``: a frame with the result columns
-        (instants UTC, durations exact to the microsecond), as :func:`slaclock.batch.score`
+        (instants UTC, durations exact to the microsecond), as :func:`~slaclock.batch.scoring.score`
         returns them. Ticket ids come back as text from CSV and JSON files
         that hold them as text.
 
