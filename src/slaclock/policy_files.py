@@ -82,6 +82,47 @@ loads the bundled example that the demo and the documentation use.
     business_time = "12h"
     calendar = "uk"
 
+    [services.api]                         # agreement terms: a service and its hours
+    calendar = "24/7"                      # a calendar name, or "24/7"
+    target = "99.9%"                       # optional: the availability target
+    min_outage = "1m"                      # optional: shorter outages are not counted
+    credits = "availability"               # optional: a schedule under [credits]
+    fee = 10000                            # the fee per period (required with credits)
+
+    [credits.availability]                 # a credit schedule
+    tiers = { "99.9%" = "10%", "99%" = "25%" }
+    per_breach = 50                        # optional: an amount per breached result
+    cap = "30%"                            # optional: the most, as a share of the fee
+
+    [[compliance_credits]]                 # credits on monthly compliance rows
+    schedule = "availability"
+    fee = 5000
+    severities = ["P1", "P2"]              # optional: default every severity
+    metrics = ["resolution"]               # optional: default every metric
+
+    [[error_counts]]                       # at most N errors of a kind per period
+    name = "P1 resolution breaches"
+    count = "breaches"                     # or "outages"
+    at_most = 2
+    period = "month"                       # optional (default "month")
+    severities = ["P1"]                    # breaches: optional severities, metrics, targets
+    metrics = ["resolution"]
+
+    [[error_counts]]
+    name = "api outages"
+    count = "outages"
+    at_most = 3
+    services = ["api"]                     # outages: optional services, min_outage
+    min_outage = "1m"
+
+    [[service_levels]]                     # "X% within Y"
+    name = "Answered within 20 seconds"
+    within = "20s"
+    share = "80%"                          # optional: the share required
+    measure = "calendar"                   # optional: "business" (default) or "calendar"
+    metric = "first_response"              # optional: default every metric
+    severities = ["P1", "P2"]              # optional: default every severity
+
 **The book.** ``severities`` (most severe first) and ``statuses`` (each
 ``"running"``, ``"paused"`` or ``"stopped"``, in order) are shared by every
 policy; ``initial_status`` is the status of a ticket whose first event is
@@ -148,6 +189,34 @@ calendar time), and optional ``statuses``, ``warnings`` and ``required``.
 **Chains** (``[[policies.chains]]``) name an external target by
 ``severity`` and ``metric`` (default ``"resolution"``) and the ``teams``
 whose internal targets line up under it, in order.
+
+**Agreements** (:class:`~slaclock.agreements.Agreements`, read into
+:attr:`PolicyBook.agreements <slaclock.policies.PolicyBook.agreements>`) are
+the terms reports read besides targets; they belong to the book, not to a
+policy version. ``[services.<name>]`` names a service of the outage log: its
+``calendar`` (required: the service hours availability is counted in), an
+availability ``target``, a ``min_outage`` duration, a credit schedule
+(``credits``) and the ``fee`` per period its credits are a share of.
+``[credits.<name>]`` is a credit schedule
+(:class:`~slaclock.credits.CreditSchedule`): ``tiers`` (required) maps
+thresholds to credits, both shares; ``per_breach`` is an amount per breached
+result, ``cap`` a share of the fee. Amounts are integers, decimal numbers or
+decimal text (``"1200.50"``). ``[[compliance_credits]]`` applies a schedule
+(``schedule`` and ``fee`` required) to the compliance rows of some
+``severities`` and ``metrics``. ``[[error_counts]]`` are targets of "at most
+N errors per period": ``name``, ``count`` (``"breaches"`` or ``"outages"``)
+and ``at_most`` are required, ``period`` is ``"day"``, ``"week"``,
+``"month"`` (default), ``"quarter"`` or ``"year"``; breaches are filtered by
+``severities``, ``metrics`` (``"internal"`` for internal targets) and
+``targets`` (names such as ``"P1.resolution"`` or a team), outages by
+``services`` (names under ``[services]``) and ``min_outage``.
+``[[service_levels]]`` are "X% within Y" goals: ``name`` and ``within`` (a
+positive duration) are required; ``share``, ``measure`` (``"business"``,
+the default, or ``"calendar"``), ``metric`` and ``severities`` are optional.
+Severities and metrics must be the book's; names of services, schedules,
+error counts and service levels are unique. A list of names may be given as
+one text (``severities = "P1"``). The named calendars of the file are kept
+in :attr:`PolicyBook.calendars <slaclock.policies.PolicyBook.calendars>`.
 
 .. rubric:: Errors
 
@@ -476,7 +545,10 @@ def example_policy() -> PolicyBook:
     tiers and a "Standard" fallback; P1 on the 24/7 calendar (15 minutes to
     first response, 4 hours to resolution, an update every hour); P2-P4 on
     the desk of the ticket's ``region``; internal targets for ``tier1``,
-    ``tier2`` and ``vendor`` chained under P2 and P3 resolution.
+    ``tier2`` and ``vendor`` chained under P2 and P3 resolution; agreement
+    terms: services ``api`` (24/7, 99.9%) and ``portal`` (the US desk's
+    hours, 99.5%), credit schedules, compliance credits for P1 and P2, two
+    error-count targets and two service levels.
 
     Examples
     --------
