@@ -76,7 +76,7 @@ PERIODS = ("day", "week", "month", "quarter", "year")
 """The periods an error-count target can count over."""
 
 COUNT_KINDS = ("breaches", "outages")
-"""What an error-count target counts: breached results, or unplanned outages."""
+"""The kinds of error an error-count target counts (breached results or unplanned outages)."""
 
 _METRICS = tuple(m.value for m in Metric)
 _MEASURES = ("business", "calendar")

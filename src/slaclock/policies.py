@@ -1065,9 +1065,6 @@ class PolicyBook:
         The agreement terms besides targets: services, credits, error counts
         and service levels (:class:`~slaclock.agreements.Agreements`, empty by
         default).
-
-    .. versionchanged:: 0.1
-       ``calendars`` and ``agreements``.
     """
 
     policies: tuple[Policy, ...] = attrs.field(converter=_policies)

@@ -19,8 +19,8 @@ Choices (for the semantics page):
   (next reply and periodic update have several);
 - compliance is :func:`slaclock.reports.compliance` on each side, bucketed by
   the clock's start when ``period`` is given;
-- credits come from each book's
-  :attr:`~slaclock.agreements.Agreements.compliance_credits`, computed per
+- credits come from the ``compliance_credits`` of each book's
+  :class:`~slaclock.agreements.Agreements`, computed per
   ``period`` (per month without one, as fees are per period) and summed per
   row; None when that side's book has no terms for the row.
 
@@ -205,7 +205,7 @@ def what_if(
     tickets
         :class:`~slaclock.tickets.Ticket` values (scored with
         :func:`~slaclock.evaluation.evaluate`), or a ``(tickets, events)``
-        pair of frames (scored with :func:`slaclock.batch.score`, which needs
+        pair of frames (scored with :func:`slaclock.batch.scoring.score`, which needs
         the ``batch`` extra).
     current, proposed
         The two policies or policy books. Without ``proposed``, ``current``
