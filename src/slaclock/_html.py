@@ -1,4 +1,4 @@
-"""HTML for notebooks: a calendar as a week grid of its open hours.
+"""HTML for notebooks: a calendar's week grid, an evaluation's results, a batch run's tables.
 
 Every text that comes from the caller (zone names, holiday sources, hours)
 is escaped. No scripts, no external resources: the markup is plain tables
@@ -7,11 +7,15 @@ with inline styles, so it renders the same in Jupyter, VS Code and a file.
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Sequence
 from html import escape
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from slaclock.batch.scoring import Scored
     from slaclock.calendars import Calendar, WeeklyCalendar
+    from slaclock.evaluation import Evaluation
 
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _HOUR_US = 3_600_000_000
@@ -74,3 +78,131 @@ def _weekly_html(cal: WeeklyCalendar) -> str:
         '<p style="font-size:smaller">Weekly hours in local time; holidays and overrides '
         "replace them on their dates.</p></div>"
     )
+
+
+# ---- results: an Evaluation, a batch Scored ---------------------------------------------------
+
+_TABLE = "border-collapse:collapse;font-size:13px"
+_TH = "border:1px solid #d0d7de;padding:2px 6px;background:#f6f8fa;text-align:left"
+_TD = "border:1px solid #d0d7de;padding:2px 6px;white-space:nowrap"
+_OUTCOME = {"met": "#dafbe1", "breached": "#ffebe9"}
+_HEAD_ROWS = 10
+
+
+def _small_table(headers: Sequence[str], rows: Sequence[Sequence[str]], css_class: str) -> str:
+    """A plain table, every header and cell escaped here (the one place)."""
+    head = "".join(f'<th style="{_TH}">{escape(h)}</th>' for h in headers)
+    body = "".join(
+        "<tr>" + "".join(f'<td style="{_TD}">{escape(c)}</td>' for c in row) + "</tr>"
+        for row in rows
+    )
+    return (
+        f'<table class="{css_class}" style="{_TABLE}"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{body}</tbody></table>"
+    )
+
+
+def evaluation_html(ev: Evaluation) -> str:
+    """The HTML of an evaluation (``Evaluation._repr_html_``): one row per target and cycle."""
+    from slaclock.report_html import format_duration
+
+    def when(t: dt.datetime | None) -> str:
+        return "—" if t is None else t.isoformat(sep=" ")
+
+    headers = (
+        "target",
+        "cycle",
+        "severity",
+        "status",
+        "outcome",
+        "start",
+        "used",
+        "goal",
+        "remaining",
+        "due",
+        "stop",
+        "breached at",
+    )
+    rows = []
+    for r in ev.results:
+        cells = (
+            r.target,
+            str(r.cycle),
+            r.severity,
+            r.status,
+            r.outcome,
+            when(r.start),
+            format_duration(r.used),
+            format_duration(r.goal),
+            format_duration(r.remaining),
+            when(r.due),
+            when(r.stop),
+            when(r.breached_at),
+        )
+        color = _OUTCOME.get(r.outcome)
+        style = f"{_TD};background:{color}" if color else _TD
+        rows.append(
+            "<tr>"
+            + "".join(
+                f'<td style="{style if i == 4 else _TD}">{escape(c)}</td>'
+                for i, c in enumerate(cells)
+            )
+            + "</tr>"
+        )
+    head = "".join(f'<th style="{_TH}">{escape(h)}</th>' for h in headers)
+    count = len(ev.results)
+    return (
+        '<div class="slaclock-evaluation">'
+        f"<p><b>Ticket {escape(str(ev.ticket_id))}</b>: policy {escape(ev.policy)}, "
+        f"at {escape(when(ev.now))}, {count} result{'s' * (count != 1)}</p>"
+        f'<table style="{_TABLE}"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table></div>"
+    )
+
+
+def _frame_head_html(frame: Any, css_class: str) -> str:
+    """The first rows of a pandas, polars or Arrow frame: the frame's own HTML when it has one."""
+    n = len(frame)
+    head = frame.slice(0, _HEAD_ROWS) if hasattr(frame, "to_pylist") else frame.head(_HEAD_ROWS)
+    own = getattr(head, "_repr_html_", None)
+    html = own() if own is not None else None
+    if not isinstance(html, str):
+        if hasattr(head, "to_pylist"):  # pyarrow
+            records = head.to_pylist()
+            columns = list(head.column_names)
+        elif hasattr(head, "to_dicts"):  # polars
+            records = head.to_dicts()
+            columns = list(head.columns)
+        else:  # pandas
+            records = head.to_dict("records")
+            columns = [str(c) for c in head.columns]
+        html = _small_table(
+            columns,
+            [["—" if rec.get(c) is None else str(rec.get(c)) for c in columns] for rec in records],
+            css_class,
+        )
+    more = f"<p>… {n - _HEAD_ROWS:,} more rows</p>" if n > _HEAD_ROWS else ""
+    return f'<div class="{css_class}">{html}{more}</div>'
+
+
+def scored_html(scored: Scored) -> str:
+    """The HTML of a batch ``Scored`` (``Scored._repr_html_``): counts, then the tables' first rows."""
+    counts = (
+        f"{scored.tickets:,} tickets: {scored.scored:,} scored "
+        f"({scored.vectorised:,} by the vectorised replay), {scored.failed:,} failed"
+    )
+    if scored.orphans:
+        counts += f", {scored.orphans:,} unknown ticket ids in the events"
+    parts = [
+        '<div class="slaclock-scored">',
+        f"<p><b>Scored</b>: {escape(counts)}</p>",
+        f"<p><b>Results</b> ({len(scored.results):,} rows)</p>",
+        _frame_head_html(scored.results, "slaclock-results"),
+    ]
+    if len(scored.errors):
+        parts.append(f"<p><b>Errors</b> ({len(scored.errors):,} rows)</p>")
+        parts.append(_frame_head_html(scored.errors, "slaclock-errors"))
+    else:
+        parts.append("<p>No errors.</p>")
+    parts.append("</div>")
+    return "".join(parts)

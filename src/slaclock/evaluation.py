@@ -1212,6 +1212,12 @@ class Evaluation:
 
         return explain(self)
 
+    def _repr_html_(self) -> str:
+        """A table of the results, for notebooks (Jupyter calls it)."""
+        from slaclock._html import evaluation_html
+
+        return evaluation_html(self)
+
 
 def evaluate(
     ticket: Ticket,

@@ -140,6 +140,12 @@ class Scored:
     def __iter__(self) -> Iterator[Any]:
         return iter((self.results, self.errors))
 
+    def _repr_html_(self) -> str:
+        """The counts and the first rows of both tables, for notebooks (Jupyter calls it)."""
+        from slaclock._html import scored_html
+
+        return scored_html(self)
+
 
 OnError = Literal["raise", "mark"]
 
