@@ -260,3 +260,102 @@ def test_tables_spell_out_the_keys_and_frames_hold_the_same_rows() -> None:
         assert len(frames["distributions"]) == len(DISTRIBUTION_EDGES)
     with pytest.raises(InputError, match="library"):
         report.to_frames("arrow")
+
+
+AGREEMENTS = """
+name = "Acme"
+severities = ["P2"]
+initial_status = "open"
+
+[statuses]
+open = "running"
+solved = "stopped"
+
+[calendars.us]
+zone = "America/New_York"
+hours = "Mon-Fri 09:00-17:00"
+
+[[policies]]
+name = "support"
+calendar = "us"
+
+[policies.targets.P2.resolution]
+business_time = "4h"
+required = "90%"
+
+[services.api]
+calendar = "24/7"
+target = "99.9%"
+credits = "standard"
+fee = 1000
+
+[credits.standard]
+tiers = { "99.9%" = "10%", "99%" = "25%" }
+
+[credits.support]
+tiers = { "90%" = "5%" }
+per_breach = 20
+
+[[compliance_credits]]
+schedule = "support"
+fee = 2000
+
+[[error_counts]]
+name = "P2 breaches"
+count = "breaches"
+at_most = 0
+
+[[service_levels]]
+name = "resolved within 1h"
+within = "1h"
+share = "50%"
+metric = "resolution"
+"""
+
+
+def test_agreements_give_availability_credits_error_counts_and_service_levels() -> None:
+    from slaclock.availability import Outage
+    from slaclock.policy_files import policy_from_toml
+
+    book = policy_from_toml(AGREEMENTS)
+    results = [make(), breach("T2", T0 + 5 * H)]
+    outage = Outage(T0 + 2 * H, T0 + 3 * H, "api")  # one hour down in March
+    report = build_report(results, policy=book, outages=[outage])
+    assert (report.start, report.end) == (
+        dt.datetime(2026, 3, 1, tzinfo=dt.UTC),
+        dt.datetime(2026, 4, 1, tzinfo=dt.UTC),
+    )
+    (avail,) = report.availability
+    assert (avail.service, avail.period, avail.open_time, avail.downtime) == (
+        "api",
+        "2026-03",
+        dt.timedelta(days=31),
+        H,
+    )
+    assert avail.availability == Fraction(743, 744) and avail.met is False
+    (credit,) = report.availability_credits
+    assert credit.key == ("api", "2026-03") and str(credit.credit) == "100.00"  # 10% of 1000
+    (c_credit,) = report.compliance_credits
+    # compliance 1/2 is below 90%: 5% of 2000, plus 20 for the breach
+    assert c_credit.key == ("P2", "resolution", "2026-03") and str(c_credit.credit) == "120.00"
+    (errors,) = report.error_counts
+    assert (errors.name, errors.period, errors.count, errors.met) == (
+        "P2 breaches",
+        "2026-03",
+        1,
+        False,
+    )
+    (level,) = report.service_levels
+    assert (level.name, level.within, level.required) == ("resolved within 1h", H, Fraction(1, 2))
+    (row,) = level.rows
+    assert (row.key, row.within, row.decided, row.share) == (
+        ("P2", "resolution"),
+        1,
+        2,
+        Fraction(1, 2),
+    )
+    assert report.compliance[0].required == Fraction(9, 10)
+    tables = report.tables()
+    assert tables["service_levels"][0]["meets_required"] is True
+    assert tables["availability_credits"][0]["tier_credit"] == Fraction(1, 10)
+    assert tables["error_counts"][0]["count"] == 1

@@ -669,7 +669,7 @@ def _agreements(
         c_credits.extend(compliance_credits(picked, schedule, fee=terms.fee))
     errors: tuple[Any, ...] = ()
     if agreements.error_targets:
-        from slaclock.agreements import error_counts  # type: ignore[import-not-found, unused-ignore]
+        from slaclock.agreements import error_counts
         from slaclock.batch._result_table import BREACHED
 
         breached = [_breach_row(table, int(i)) for i in _flatnonzero(table.outcome == BREACHED)]
@@ -679,7 +679,7 @@ def _agreements(
                 results=breached,
                 outages=log,
                 zone=zone,
-                period=period,
+                period=None,  # each target counts in its own period
                 start=None if lo is None else from_us(lo),
                 end=None if hi is None else from_us(hi),
             )
