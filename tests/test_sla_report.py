@@ -359,3 +359,11 @@ def test_agreements_give_availability_credits_error_counts_and_service_levels() 
     assert tables["service_levels"][0]["meets_required"] is True
     assert tables["availability_credits"][0]["tier_credit"] == Fraction(1, 10)
     assert tables["error_counts"][0]["count"] == 1
+
+
+def test_the_report_shows_itself_in_notebooks() -> None:
+    report = build_report([breach("<script>T</script>", T0 + H)], title="Q1 <b>")
+    html = report._repr_html_()
+    assert "<html" not in html  # a fragment for the notebook's page
+    assert "Q1 &lt;b&gt;" in html and "&lt;script&gt;T&lt;/script&gt;" in html
+    assert "<script" not in html

@@ -186,6 +186,12 @@ class SlaReport:
     compliance_credits: tuple[CreditRow, ...]
     error_counts: tuple[Any, ...]
 
+    def _repr_html_(self) -> str:
+        """The report as HTML, for notebooks (Jupyter calls it): :func:`slaclock.report_html.render_html`."""
+        from slaclock.report_html import render_html
+
+        return render_html(self, fragment=True)
+
     def tables(self) -> dict[str, list[dict[str, Any]]]:
         """Every table of the report as rows of plain values, keys spelled out.
 
