@@ -289,10 +289,12 @@ class TestLayout:
         assert "".join(page.h1) == "Monthly <review> & co"
         assert "<title>Monthly &lt;review&gt; &amp; co</title>" in html
 
-    def test_no_scripts_and_nothing_loaded_from_outside(self, page: Page) -> None:
+    def test_no_scripts_and_nothing_loaded_from_outside(self, html: str, page: Page) -> None:
         assert page.tags["script"] == page.tags["link"] == page.tags["img"] == 0
         assert page.tags["iframe"] == page.tags["object"] == 0
         assert page.handlers == [] and page.links == []
+        assert f'<meta http-equiv="Content-Security-Policy" content="{report_html.CSP}">' in html
+        assert "script-src" not in report_html.CSP and "default-src 'none'" in report_html.CSP
 
     def test_empty_report_says_so_in_every_section(self) -> None:
         page = parse(report_html.render_html(build_report([]), charts=False))

@@ -3,7 +3,8 @@
 :func:`render_html` turns an :class:`~slaclock.sla_report.SlaReport` into
 a single HTML document: inline CSS, the charts of :mod:`slaclock.charts` as
 inline SVG, no scripts and no external resources, so the file can be mailed,
-archived or opened offline and looks the same everywhere. Its sections:
+archived or opened offline and looks the same everywhere (its
+Content-Security-Policy allows inline styles only). Its sections:
 summary, compliance by severity and metric, compliance per period, internal
 targets, service levels, percentiles and the distribution of business time
 used, availability with its downtime budget, service credits, error counts,
@@ -43,6 +44,10 @@ if TYPE_CHECKING:
     from slaclock.sla_report import SlaReport
 
 __all__ = ["render_html", "write_html"]
+
+# the page's own policy: inline styles only, nothing to run, nothing to load (a browser
+# blocks, and reports on its console, anything else that slipped in)
+CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
 
 # a cell: its text (escaped when rendered), or (text, CSS class)
 Cell = str | tuple[str, str]
@@ -718,6 +723,7 @@ def render_html(report: SlaReport, *, charts: bool = True, fragment: bool = Fals
         return body
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{escape(report.title)}</title></head>\n<body>{body}</body></html>\n"
     )
