@@ -1,11 +1,13 @@
 """Shared test configuration: hypothesis profiles.
 
 ``HYPOTHESIS_PROFILE=dev`` (default) keeps runs quick while developing;
-``ci`` runs at least 500 examples per property test (issue 3).
+``ci`` runs at least 500 examples per property test (issue 3); ``fuzz`` 1,000 per
+fuzz test (issue 7, ``pytest -m fuzz``).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 
 from hypothesis import HealthCheck, settings
@@ -20,6 +22,20 @@ settings.register_profile(
     derandomize=True,
     print_blob=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+# the parser fuzz tests (tests/fuzz, marker "fuzz"): .ci/run runs them in their own step,
+# HYPOTHESIS_PROFILE=fuzz pytest -m fuzz; a fresh seed each run, and a deadline well above any
+# parse (a hang is caught by the tests' own alarm)
+settings.register_profile(
+    "fuzz",
+    max_examples=1000,
+    deadline=dt.timedelta(seconds=5),
+    print_blob=True,
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.filter_too_much,
+    ],
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
