@@ -51,7 +51,7 @@ extensions = [
 
 source_suffix = {".md": "markdown", ".rst": "restructuredtext"}
 root_doc = "index"
-exclude_patterns = ["_build", "_inventories", "Thumbs.db", ".DS_Store"]
+exclude_patterns = ["_build", "_inventories", "_generated", "Thumbs.db", ".DS_Store"]
 templates_path: list[str] = []
 
 # Every cross-reference must resolve (the build runs with -n as well).
@@ -76,6 +76,8 @@ nitpick_ignore_regex = [
     ("py:class", r"pendulum\..*"),
     # numpy / pandas types may appear in batch-path signatures
     ("py:class", r"(numpy|np|pandas|pd|numpy\.typing|npt)\..*"),
+    # matplotlib.figure.Figure: what slaclock.charts returns
+    ("py:class", r"(matplotlib\..*|Figure)"),
 ]
 
 # -- MyST --------------------------------------------------------------------
@@ -115,6 +117,8 @@ from slaclock.reports import *
 from slaclock.internal_targets import *
 from slaclock.result_files import *
 from slaclock.samples import *
+from slaclock.charts import *
+from slaclock.report_html import *
 """
 
 # -- intersphinx (offline) -------------------------------------------------------
@@ -132,3 +136,40 @@ intersphinx_timeout = 1
 html_theme = "furo"
 html_title = f"slaclock {release}"
 html_static_path: list[str] = []
+
+# -- the charts guide's pictures -------------------------------------------------
+
+# guides/charts.md shows the charts of the sample's SLA report, drawn here at
+# build time from the bundled sample (tickets, example policy, outage log) so
+# they always match the code; matplotlib comes with the docs extra. Written to
+# docs/_generated (git-ignored) only when they change, so incremental builds
+# stay incremental.
+
+
+def _draw_sample_charts() -> None:
+    from slaclock import charts
+    from slaclock.availability import sample_outages
+    from slaclock.evaluation import evaluate
+    from slaclock.policy_files import example_policy
+    from slaclock.samples import load_sample
+    from slaclock.sla_report import build_report
+
+    tickets, now = load_sample()
+    book = example_policy()
+    report = build_report(
+        [evaluate(t, book, now=now) for t in tickets],
+        policy=book,
+        outages=sample_outages(),
+        now=now,
+        zone="America/New_York",
+    )
+    out = _DOCS / "_generated" / "charts"
+    out.mkdir(parents=True, exist_ok=True)
+    for name, fig in charts.charts(report).items():
+        path = out / f"{name}.svg"
+        text = charts.to_svg(fig)
+        if not path.exists() or path.read_text(encoding="utf-8") != text:
+            path.write_text(text, encoding="utf-8")
+
+
+_draw_sample_charts()

@@ -565,12 +565,12 @@ class TestFormats:
         ],
     )
     def test_share(self, share: Fraction, digits: int, text: str) -> None:
-        assert report_html.format_share(share, digits) == text
+        assert report_html.share_text(share, digits) == text
 
     def test_duration_and_money(self) -> None:
-        assert report_html.format_duration(dt.timedelta(microseconds=5)) == "0:00:00.000005"
-        assert report_html.format_duration(None) == "—"
-        assert report_html.format_money(Decimal("1234567.5")) == "1,234,567.50"
+        assert report_html.duration_text(dt.timedelta(microseconds=5)) == "0:00:00.000005"
+        assert report_html.duration_text(None) == "—"
+        assert report_html.money_text(Decimal("1234567.5")) == "1,234,567.50"
 
 
 # ---- the sample report, against the scalar results -------------------------------------------
@@ -671,7 +671,7 @@ class TestNotebookReprs:
             first.status,
             first.outcome,
         ]
-        assert rows[0][6] == report_html.format_duration(first.used)
+        assert rows[0][6] == report_html.duration_text(first.used)
 
     @pytest.mark.parametrize(
         ("library", "module"), [("pandas", "pandas"), ("polars", "polars"), ("arrow", "pyarrow")]

@@ -104,7 +104,7 @@ def _small_table(headers: Sequence[str], rows: Sequence[Sequence[str]], css_clas
 
 def evaluation_html(ev: Evaluation) -> str:
     """The HTML of an evaluation (``Evaluation._repr_html_``): one row per target and cycle."""
-    from slaclock.report_html import format_duration
+    from slaclock.report_html import duration_text
 
     def when(t: dt.datetime | None) -> str:
         return "—" if t is None else t.isoformat(sep=" ")
@@ -132,9 +132,9 @@ def evaluation_html(ev: Evaluation) -> str:
             r.status,
             r.outcome,
             when(r.start),
-            format_duration(r.used),
-            format_duration(r.goal),
-            format_duration(r.remaining),
+            duration_text(r.used),
+            duration_text(r.goal),
+            duration_text(r.remaining),
             when(r.due),
             when(r.stop),
             when(r.breached_at),

@@ -28,11 +28,11 @@ from __future__ import annotations
 
 import io
 import os
+import pathlib
 import re
 import threading
 from collections.abc import Iterator, Sequence
 from fractions import Fraction
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from slaclock._files import atomic_path
@@ -145,6 +145,7 @@ def compliance_chart(report: SlaReport) -> Figure:
     Examples
     --------
     >>> import pytest; _ = pytest.importorskip("matplotlib")
+    >>> from fractions import Fraction
     >>> from slaclock.reports import ComplianceRow
     >>> from slaclock.sla_report import build_report
     >>> import attrs
@@ -359,7 +360,7 @@ def to_svg(fig: Figure, *, id_prefix: str | None = None) -> str:
 
 def write_pngs(
     report: SlaReport, directory: str | os.PathLike[str], *, dpi: int = 120
-) -> list[Path]:
+) -> list[pathlib.Path]:
     """Write every chart of :func:`charts` as ``<name>.png`` into ``directory``.
 
     The directory is created if needed; each file is written atomically
@@ -374,7 +375,7 @@ def write_pngs(
     if dpi <= 0:
         raise InputError("dpi", dpi, "must be positive")
     figures = charts(report)
-    folder = Path(directory)
+    folder = pathlib.Path(directory)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for name, fig in figures.items():

@@ -28,11 +28,11 @@ from __future__ import annotations
 import datetime as dt
 import math
 import os
+import pathlib
 from collections.abc import Sequence
 from decimal import Decimal
 from fractions import Fraction
 from html import escape
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from slaclock._files import atomic_path
@@ -43,18 +43,27 @@ if TYPE_CHECKING:
     from slaclock.reports import ComplianceRow
     from slaclock.sla_report import SlaReport
 
-__all__ = ["render_html", "write_html"]
+__all__ = [
+    "CSP",
+    "duration_text",
+    "instant_text",
+    "money_text",
+    "render_html",
+    "share_text",
+    "write_html",
+]
 
 # the page's own policy: inline styles only, nothing to run, nothing to load (a browser
 # blocks, and reports on its console, anything else that slipped in)
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
+"""The page's Content-Security-Policy (inline styles only, no scripts, nothing loaded)."""
 
 # a cell: its text (escaped when rendered), or (text, CSS class)
 Cell = str | tuple[str, str]
 
 _NONE = "—"
 
-CSS = """
+_CSS = """
 .slaclock-report{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;
   font-size:14px;line-height:1.4;color:#1f2328;max-width:1280px}
 .slaclock-report h1{font-size:1.6em;margin:0.4em 0}
@@ -81,14 +90,15 @@ CSS = """
 # ---- formatting exact values ---------------------------------------------------------------
 
 
-def format_share(share: Fraction | None, digits: int = 2) -> str:
+def share_text(share: Fraction | None, digits: int = 2) -> str:
     """A share as a percentage, rounded down to ``digits`` decimals (``—`` for None).
 
     Rounding down keeps a share below its requirement from showing as equal.
 
-    >>> format_share(Fraction(27, 29)), format_share(Fraction(999, 1000), 3)
+    >>> from fractions import Fraction
+    >>> share_text(Fraction(27, 29)), share_text(Fraction(999, 1000), 3)
     ('93.10%', '99.900%')
-    >>> format_share(Fraction(99999, 100000)), format_share(None)
+    >>> share_text(Fraction(99999, 100000)), share_text(None)
     ('99.99%', '—')
     """
     if share is None:
@@ -100,12 +110,13 @@ def format_share(share: Fraction | None, digits: int = 2) -> str:
     return f"{sign}{whole}.{frac:0{digits}d}%" if digits else f"{sign}{whole}%"
 
 
-def format_duration(td: dt.timedelta | None) -> str:
+def duration_text(td: dt.timedelta | None) -> str:
     """A duration as ``h:mm:ss`` (hours past 24 kept; microseconds shown when present).
 
-    >>> format_duration(dt.timedelta(days=1, seconds=18722)), format_duration(dt.timedelta(0))
+    >>> import datetime as dt
+    >>> duration_text(dt.timedelta(days=1, seconds=18722)), duration_text(dt.timedelta(0))
     ('29:12:02', '0:00:00')
-    >>> format_duration(dt.timedelta(seconds=-2609)), format_duration(dt.timedelta(seconds=2678.4))
+    >>> duration_text(dt.timedelta(seconds=-2609)), duration_text(dt.timedelta(seconds=2678.4))
     ('-0:43:29', '0:44:38.4')
     """
     if td is None:
@@ -119,10 +130,11 @@ def format_duration(td: dt.timedelta | None) -> str:
     return f"{text}.{micro:06d}".rstrip("0") if micro else text
 
 
-def format_instant(t: dt.datetime | None, zone: str) -> str:
+def instant_text(t: dt.datetime | None, zone: str) -> str:
     """An aware instant in ISO form in ``zone`` (seconds, or microseconds when present).
 
-    >>> format_instant(dt.datetime(2026, 3, 2, 14, 0, tzinfo=dt.UTC), "Europe/Paris")
+    >>> import datetime as dt
+    >>> instant_text(dt.datetime(2026, 3, 2, 14, 0, tzinfo=dt.UTC), "Europe/Paris")
     '2026-03-02 15:00:00+01:00'
     """
     if t is None:
@@ -130,10 +142,11 @@ def format_instant(t: dt.datetime | None, zone: str) -> str:
     return t.astimezone(get_zone(zone)).isoformat(sep=" ")
 
 
-def format_money(amount: Decimal | None) -> str:
+def money_text(amount: Decimal | None) -> str:
     """An amount with thousands separators and two decimals (exact, as a Decimal).
 
-    >>> format_money(Decimal("1000")), format_money(Decimal("2500.5"))
+    >>> from decimal import Decimal
+    >>> money_text(Decimal("1000")), money_text(Decimal("2500.5"))
     ('1,000.00', '2,500.50')
     """
     if amount is None:
@@ -153,7 +166,7 @@ def _num(n: int) -> Cell:
 
 def _share(share: Fraction | None, meets: bool | None = None, digits: int = 2) -> Cell:
     cls = "num" if meets is None else ("num ok" if meets else "num bad")
-    return (format_share(share, digits), cls)
+    return (share_text(share, digits), cls)
 
 
 # ---- markup ----------------------------------------------------------------------------------
@@ -213,7 +226,7 @@ def _summary(report: SlaReport, charts_note: str) -> str:
     window = (
         _NONE
         if report.start is None or report.end is None
-        else f"{format_instant(report.start, z)} to {format_instant(report.end, z)}"
+        else f"{instant_text(report.start, z)} to {instant_text(report.end, z)}"
     )
     met = sum(r.met for r in report.compliance)
     breached = sum(r.breached for r in report.compliance)
@@ -223,13 +236,13 @@ def _summary(report: SlaReport, charts_note: str) -> str:
         ["Window", window],
         ["Zone", z],
         ["Period", report.period],
-        ["Measured at", format_instant(report.now, z)],
+        ["Measured at", instant_text(report.now, z)],
         ["Results", _num(report.results)],
         ["Tickets", _num(report.tickets)],
         ["Compliance, external targets", _share(overall)],
         ["Breached results", _num(report.breaches_total)],
         [
-            f"At risk (at most {format_duration(report.at_risk_within)} left)",
+            f"At risk (at most {duration_text(report.at_risk_within)} left)",
             _num(report.at_risk_total),
         ],
     ]
@@ -316,10 +329,10 @@ def _service_levels(report: SlaReport) -> str:
     parts = []
     for i, level in enumerate(report.service_levels, 1):
         measure = "business time" if level.measure == "business" else "wall time"
-        goal = f"{format_share(level.required)} " if level.required is not None else ""
+        goal = f"{share_text(level.required)} " if level.required is not None else ""
         parts.append(
             f"<h3>{escape(level.name)}</h3>"
-            + _note(f"Goal: {goal}within {format_duration(level.within)} of {measure}.")
+            + _note(f"Goal: {goal}within {duration_text(level.within)} of {measure}.")
         )
         rows: list[list[Cell]] = []
         for r in level.rows:
@@ -365,7 +378,7 @@ def _percentiles(report: SlaReport, svgs: dict[str, str]) -> str:
         qs = [q for q, _ in report.percentiles[0].values]
         rows = [
             [str(r.key[0]), str(r.key[1]), _num(r.count)]
-            + [(format_duration(v), "num") for _, v in r.values]
+            + [(duration_text(v), "num") for _, v in r.values]
             for r in report.percentiles
         ]
         parts.append(
@@ -430,14 +443,14 @@ def _availability(report: SlaReport, svgs: dict[str, str]) -> str:
                 r.period,
                 _share(r.availability, r.met, 3),
                 _share(r.target, None, 3),
-                (format_duration(r.open_time), "num"),
-                (format_duration(r.downtime), "num"),
-                (format_duration(r.maintenance), "num"),
+                (duration_text(r.open_time), "num"),
+                (duration_text(r.downtime), "num"),
+                (duration_text(r.maintenance), "num"),
                 _num(r.outages),
-                (format_duration(r.allowed), "num"),
+                (duration_text(r.allowed), "num"),
                 _share(used),
                 (
-                    format_duration(r.left),
+                    duration_text(r.left),
                     "num" if r.left is None or r.left >= dt.timedelta(0) else "num bad",
                 ),
                 _yes(r.met),
@@ -479,7 +492,7 @@ def _availability(report: SlaReport, svgs: dict[str, str]) -> str:
 def _tier(r: CreditRow) -> str:
     if r.tier is None:
         return _NONE
-    return f"below {format_share(r.tier.below, 3)}: {format_share(r.tier.credit)}"
+    return f"below {share_text(r.tier.below, 3)}: {share_text(r.tier.credit)}"
 
 
 def _credit_table(
@@ -492,8 +505,8 @@ def _credit_table(
             _share(r.level, None, level_digits),
             _num(r.breaches),
             _tier(r),
-            (format_money(r.fee), "num"),
-            (format_money(r.credit), "num"),
+            (money_text(r.fee), "num"),
+            (money_text(r.credit), "num"),
             "yes" if r.capped else "no",
         ]
         for r in earning
@@ -501,7 +514,7 @@ def _credit_table(
     total: list[Cell] = [
         "total",
         *([""] * (len(names) + 3)),
-        (format_money(sum((r.credit for r in rows), Decimal(0))), "num"),
+        (money_text(sum((r.credit for r in rows), Decimal(0))), "num"),
         "",
     ]
     left_out = len(rows) - len(earning)
@@ -567,12 +580,12 @@ def _breaches(report: SlaReport) -> str:
             r.team if r.team is not None else _NONE,
             _num(r.cycle),
             r.status,
-            format_instant(r.start, z),
-            format_instant(r.breached_at, z),
-            format_instant(r.stop, z),
-            (format_duration(r.goal), "num"),
-            (format_duration(r.used), "num"),
-            (format_duration(r.overdue_by), "num"),
+            instant_text(r.start, z),
+            instant_text(r.breached_at, z),
+            instant_text(r.stop, z),
+            (duration_text(r.goal), "num"),
+            (duration_text(r.used), "num"),
+            (duration_text(r.overdue_by), "num"),
         ]
         for r in report.breaches
     ]
@@ -609,7 +622,7 @@ def _breaches(report: SlaReport) -> str:
 
 
 def _at_risk(report: SlaReport) -> str:
-    within = format_duration(report.at_risk_within)
+    within = duration_text(report.at_risk_within)
     if not report.at_risk_total:
         return _section(
             "at-risk",
@@ -625,11 +638,11 @@ def _at_risk(report: SlaReport) -> str:
             r.severity,
             r.team if r.team is not None else _NONE,
             _num(r.cycle),
-            format_instant(r.start, z),
-            format_instant(r.due, z),
-            (format_duration(r.used), "num"),
-            (format_duration(r.remaining), "num"),
-            format_instant(r.next_event_at, z),
+            instant_text(r.start, z),
+            instant_text(r.due, z),
+            (duration_text(r.used), "num"),
+            (duration_text(r.remaining), "num"),
+            instant_text(r.next_event_at, z),
         ]
         for r in report.at_risk
     ]
@@ -705,7 +718,7 @@ def render_html(report: SlaReport, *, charts: bool = True, fragment: bool = Fals
                 "not installed (<code>pip install 'slaclock[plot]'</code>).</p>"
             )
     body = (
-        f'<div class="slaclock-report"><style>{CSS}</style>'
+        f'<div class="slaclock-report"><style>{_CSS}</style>'
         + _summary(report, charts_note)
         + _compliance(report)
         + _monthly(report, svgs)
@@ -729,7 +742,9 @@ def render_html(report: SlaReport, *, charts: bool = True, fragment: bool = Fals
     )
 
 
-def write_html(report: SlaReport, path: str | os.PathLike[str], *, charts: bool = True) -> Path:
+def write_html(
+    report: SlaReport, path: str | os.PathLike[str], *, charts: bool = True
+) -> pathlib.Path:
     """Write :func:`render_html` of the report to ``path`` (UTF-8), atomically.
 
     The page goes to a temporary file in the same directory, renamed over
@@ -737,7 +752,7 @@ def write_html(report: SlaReport, path: str | os.PathLike[str], *, charts: bool 
     leaves it untouched. Returns the path.
     """
     text = render_html(report, charts=charts)
-    target = Path(path)
+    target = pathlib.Path(path)
     with atomic_path(target) as temp, open(temp, "w", encoding="utf-8", newline="\n") as f:
         f.write(text)
     return target
