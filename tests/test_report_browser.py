@@ -1,5 +1,9 @@
 """The sample's HTML report opened in a real browser: headless Chromium renders it.
 
+The report is made as a new user would: ``slaclock demo``, then the
+``slaclock report ... --html report.html`` command the demo prints (with
+``--png charts/``).
+
 Chromium loads the report from a file and writes a screenshot; its log
 (``--enable-logging=stderr``) carries every console message as a
 ``CONSOLE`` line, and the report's Content-Security-Policy turns any script
@@ -19,6 +23,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import shutil
 import struct
 import subprocess
@@ -48,9 +53,6 @@ pytest.importorskip(
 )
 
 from matplotlib.image import imread  # noqa: E402
-
-from slaclock.report_html import render_html  # noqa: E402
-from slaclock.sla_report import SlaReport  # noqa: E402
 
 WIDTH, HEIGHT = 1280, 4000
 CHARTS = ("compliance", "distribution", "availability")
@@ -175,24 +177,26 @@ def chart_page(svg: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def sample_report() -> SlaReport:
-    from slaclock.availability import sample_outages
-    from slaclock.evaluation import evaluate
-    from slaclock.policy_files import example_policy
-    from slaclock.samples import load_sample
-    from slaclock.sla_report import build_report
+def report_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """What a new user runs: ``slaclock demo``, then the ``slaclock report`` command it prints.
 
-    tickets, now = load_sample()
-    book = example_policy()
-    evaluations = [evaluate(t, book, now=now) for t in tickets]
-    return build_report(evaluations, policy=book, outages=sample_outages(), now=now)
+    With ``--png charts/`` added, in a fresh directory.
+    """
+    from slaclock.cli import demo_report_command, main
+
+    folder = tmp_path_factory.mktemp("demo")
+    results = folder / "results.csv"
+    html = folder / "report.html"
+    assert main(["demo", "--out", str(results), "--no-progress"]) == 0
+    words = shlex.split(demo_report_command(str(results), str(html)))
+    assert words[:2] == ["slaclock", "report"]
+    assert main([*words[1:], "--png", str(folder / "charts")]) == 0
+    return folder
 
 
 @pytest.fixture(scope="module")
-def report_file(sample_report: SlaReport, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("report") / "report.html"
-    path.write_text(render_html(sample_report), encoding="utf-8")
-    return path
+def report_file(report_dir: Path) -> Path:
+    return report_dir / "report.html"
 
 
 class TestTheChecksCatchProblems:
@@ -227,6 +231,14 @@ class TestTheChecksCatchProblems:
 
 
 class TestSampleReport:
+    def test_the_command_line_wrote_the_page_and_the_pngs(self, report_dir: Path) -> None:
+        assert (report_dir / "report.html").stat().st_size > 100_000
+        for name in CHARTS:
+            png = report_dir / "charts" / f"{name}.png"
+            width, height = png_size(png)
+            assert width > 400 and height > 200, name
+            assert ink(pixels(png)) > 5000, name
+
     def test_the_report_has_every_chart_drawing_paths(self, report_file: Path) -> None:
         found = chart_svgs(report_file.read_text(encoding="utf-8"))
         assert sorted(found) == sorted(CHARTS)
