@@ -69,6 +69,8 @@ def have_matplotlib() -> bool:
 
     >>> isinstance(have_matplotlib(), bool)
     True
+
+    .. versionadded:: 0.1
     """
     try:
         import matplotlib  # noqa: F401
@@ -135,6 +137,8 @@ def compliance_chart(report: SlaReport) -> Figure:
     with nothing decided (only pending or cancelled results) leaves a gap.
     Each distinct required share of the severity is drawn as a dashed
     horizontal line labelled ``required 95%``.
+
+    .. versionadded:: 0.1
 
     Raises
     ------
@@ -208,6 +212,8 @@ def distribution_chart(report: SlaReport) -> Figure:
     (the goal used up or missed) are drawn in the target colour, and the goal
     is a dashed vertical line at 100%. One row of panels per severity.
 
+    .. versionadded:: 0.1
+
     Raises
     ------
     InputError
@@ -242,6 +248,8 @@ def availability_chart(report: SlaReport) -> Figure:
     From ``report.availability``: the availability in percent per period
     (periods that missed the target marked with a red cross), the target as
     a dashed line labelled ``target 99.9%``.
+
+    .. versionadded:: 0.1
 
     Raises
     ------
@@ -308,6 +316,8 @@ def charts(report: SlaReport) -> dict[str, Figure]:
 
     Charts without data are left out (never an empty figure).
 
+    .. versionadded:: 0.1
+
     Raises
     ------
     InputError
@@ -340,6 +350,8 @@ def to_svg(fig: Figure, *, id_prefix: str | None = None) -> str:
     is prefixed with ``id_prefix`` (default: the figure's label, such as
     ``compliance``) so several charts can share one HTML page.
 
+    .. versionadded:: 0.1
+
     Raises
     ------
     InputError
@@ -366,6 +378,8 @@ def write_pngs(
     The directory is created if needed; each file is written atomically
     (a temporary file beside it, then a rename). Returns the paths written,
     in the order of :func:`charts`.
+
+    .. versionadded:: 0.1
 
     Raises
     ------

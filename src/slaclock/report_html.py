@@ -100,6 +100,8 @@ def share_text(share: Fraction | None, digits: int = 2) -> str:
     ('93.10%', '99.900%')
     >>> share_text(Fraction(99999, 100000)), share_text(None)
     ('99.99%', '—')
+
+    .. versionadded:: 0.1
     """
     if share is None:
         return _NONE
@@ -118,6 +120,8 @@ def duration_text(td: dt.timedelta | None) -> str:
     ('29:12:02', '0:00:00')
     >>> duration_text(dt.timedelta(seconds=-2609)), duration_text(dt.timedelta(seconds=2678.4))
     ('-0:43:29', '0:44:38.4')
+
+    .. versionadded:: 0.1
     """
     if td is None:
         return _NONE
@@ -136,6 +140,8 @@ def instant_text(t: dt.datetime | None, zone: str) -> str:
     >>> import datetime as dt
     >>> instant_text(dt.datetime(2026, 3, 2, 14, 0, tzinfo=dt.UTC), "Europe/Paris")
     '2026-03-02 15:00:00+01:00'
+
+    .. versionadded:: 0.1
     """
     if t is None:
         return _NONE
@@ -148,6 +154,8 @@ def money_text(amount: Decimal | None) -> str:
     >>> from decimal import Decimal
     >>> money_text(Decimal("1000")), money_text(Decimal("2500.5"))
     ('1,000.00', '2,500.50')
+
+    .. versionadded:: 0.1
     """
     if amount is None:
         return _NONE
@@ -684,6 +692,8 @@ def _at_risk(report: SlaReport) -> str:
 def render_html(report: SlaReport, *, charts: bool = True, fragment: bool = False) -> str:
     """The report as one self-contained HTML document (or, with ``fragment``, its body only).
 
+    .. versionadded:: 0.1
+
     Parameters
     ----------
     report
@@ -750,6 +760,8 @@ def write_html(
     The page goes to a temporary file in the same directory, renamed over
     ``path`` once complete: an existing file is replaced whole, and an error
     leaves it untouched. Returns the path.
+
+    .. versionadded:: 0.1
     """
     text = render_html(report, charts=charts)
     target = pathlib.Path(path)
