@@ -786,8 +786,7 @@ class Sheet:
                 for v, w, num in zip(values, widths, numeric, strict=True)
             ).rstrip()
 
-        head = line(cols)
-        return [head, "-" * len(head), *(line(r) for r in cells)]
+        return [line(cols), "-" * (sum(widths) + 2 * (len(widths) - 1)), *(line(r) for r in cells)]
 
     def write_csv(self, out: TextIO) -> None:
         """RFC 4180: a header row, then one row per record (CRLF line ends)."""
@@ -1392,6 +1391,7 @@ examples:
 """
 )
 
+_DAY_US = 86_400_000_000
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
@@ -1459,6 +1459,11 @@ def calendar_days(cal: Calendar, first: dt.date, last: dt.date) -> list[dict[str
             why = f"holiday: {holidays[day]}"
         elif weekly is not None and not weekly.hours.spans_on(day.weekday()):
             why = "weekend" if day.weekday() >= 5 else f"closed on {_WEEKDAYS[day.weekday()]}"
+        length = b - a
+        if length != _DAY_US:  # SEMANTICS: a stopwatch's hours, so say why they differ
+            change = "forward" if length < _DAY_US else "back"
+            hours = f"{length / 3_600_000_000:g}"
+            why = "; ".join(w for w in (why, f"clocks go {change} ({hours}-hour day)") if w)
         out.append(
             {
                 "date": day,
@@ -2148,6 +2153,7 @@ def _parser() -> argparse.ArgumentParser:
         epilog='examples:\n  slaclock calendar show --hours "Mon-Fri 09:00-17:00" '
         "--zone Europe/London --holidays GB-ENG --month 2026-04\n",
     )
+    cal.set_defaults(calendar_help=cal.print_help)
     cal_sub = cal.add_subparsers(
         dest="calendar_command", metavar="SUBCOMMAND", parser_class=_Parser
     )
@@ -2210,7 +2216,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return demo(results_path=args.out, progress=args.progress)
         if args.command == "calendar":
             if args.calendar_command is None:
-                parser.parse_args(["calendar", "--help"])
+                args.calendar_help()
+                return 2
             return calendar_show(args, out)
         return commands[args.command](args, out)
     except UsageError as exc:
