@@ -6,13 +6,18 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import re
+import shlex
+import shutil
 from decimal import Decimal
 from fractions import Fraction
+from pathlib import Path
 
 import pytest
 
 from slaclock import cli
 from slaclock.cli import main
+from slaclock.policy_files import example_policy_path
 
 COMMANDS = {
     "demo": "slaclock demo --out r.json",
@@ -172,3 +177,42 @@ class TestFormats:
                 {"name": "b, c", "n": 10, "share": None, "when": None},
             ]
         }
+
+
+GUIDE = Path(__file__).parent.parent / "docs" / "guides" / "command-line.md"
+
+
+def guide_examples() -> list[tuple[str, str]]:
+    """The guide's ``console`` blocks: a ``$ slaclock ...`` line, then its output."""
+    text = GUIDE.read_text(encoding="utf-8")
+    found = re.findall(r"```console\n\$ (.*?)\n(.*?)```", text, flags=re.DOTALL)
+    return [(command, output) for command, output in found]
+
+
+class TestTheGuide:
+    def test_the_guide_has_examples_of_every_command(self) -> None:
+        commands = " ".join(c for c, _ in guide_examples())
+        for name in ("check-olas", "due", "calendar show"):
+            assert f"slaclock {name}" in commands
+        text = GUIDE.read_text(encoding="utf-8")
+        for name in ("demo", "score", "report", "what-if"):
+            assert f"## `slaclock {name}`" in text or f"`slaclock {name}`" in text
+
+    @pytest.mark.parametrize(("command", "output"), guide_examples())
+    def test_each_example_prints_what_the_guide_shows(
+        self,
+        command: str,
+        output: str,
+        tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str],
+    ) -> None:
+        monkeypatch.chdir(tmp_path)
+        shutil.copy(str(example_policy_path()), "policy.toml")
+        words = shlex.split(command)
+        assert words[0] == "slaclock"
+        code = main(words[1:])
+        captured = capsys.readouterr()
+        assert captured.err == ""
+        assert code in (0, 1)
+        assert captured.out.replace("\r\n", "\n") == output  # CSV rows end in CRLF

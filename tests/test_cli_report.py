@@ -374,6 +374,23 @@ class TestWhatIf:
         assert err.startswith("slaclock: error: events.csv row 6, column kind: ")
         assert {r["severity"] for r in as_csv(out)} == {"P3"}
 
+    def test_a_label_one_policy_does_not_know_names_its_row(
+        self, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        # "done" is no status of the policy: found when the ticket is scored, placed in the table
+        Path("events.csv").write_text(EVENTS.replace("status,solved", "status,done"))
+        argv = ["what-if", "--tickets", "tickets.csv", "--events", "events.csv", "--policy", POLICY,
+                "--proposed-as-of", "2025-06-01T00:00:00Z", "--now", NOW, "--format", "csv"]  # fmt: skip
+        code, out, err = run(capsys, *argv)
+        assert code == 2 and out == ""
+        assert err.startswith(
+            "slaclock: error: events.csv row 4, column value: is not a status of the policy"
+        ), err
+        assert err.count("\n") == 1
+        code, out, err = run(capsys, *argv, "--keep-going")
+        assert code == 1 and err.startswith("slaclock: error: events.csv row 4, column value: ")
+        assert {r["severity"] for r in as_csv(out)} == {"P2"}
+
 
 class TestDemoThenReport:
     def test_the_printed_command_writes_the_html_report(

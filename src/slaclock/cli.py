@@ -1770,8 +1770,9 @@ examples:
 """
 
 
-def _what_if_tickets(args: argparse.Namespace) -> tuple[Any, list[str]]:
-    """The tickets to compare, and the lines of the bad ones left out (--keep-going)."""
+def _what_if_tickets(args: argparse.Namespace) -> tuple[Any, list[str], Any]:
+    """The tickets to compare, the lines of the bad rows left out (--keep-going), and the
+    tables read (to place a ticket's scoring error in them; None for Parquet)."""
     from slaclock.samples import scan_tables
 
     parquet = [str(p).lower().endswith((".parquet", ".pq")) for p in (args.tickets, args.events)]
@@ -1782,14 +1783,35 @@ def _what_if_tickets(args: argparse.Namespace) -> tuple[Any, list[str]]:
             )
         import pyarrow.parquet as pq
 
-        return (pq.read_table(args.tickets), pq.read_table(args.events)), []
+        return (pq.read_table(args.tickets), pq.read_table(args.events)), [], None
     if any(parquet):
         raise UsageError("--tickets and --events must both be CSV or both Parquet")
     read = scan_tables(args.tickets, args.events)
     bad = [str(e) for e in read.errors]
     if bad and not args.keep_going:
         raise UsageError(bad[0])
-    return list(read.tickets), bad
+    return list(read.tickets), bad, read
+
+
+def _unscorable(
+    tickets: Sequence[Any],
+    read: Any,
+    sides: Sequence[tuple[PolicyBook, dt.datetime | None]],
+    now: dt.datetime,
+) -> list[tuple[Any, str]]:
+    """The tickets one side cannot score, each with its error placed in the tables
+    (``events.csv row 4, column value: ...``). Run only after a comparison failed."""
+    from slaclock.evaluation import evaluate
+
+    found = []
+    for ticket in tickets:
+        for book, as_of in sides:
+            try:
+                evaluate(ticket, book, now=now, as_of=as_of)
+            except SlaClockError as exc:
+                found.append((ticket.id, str(read.locate(ticket.id, exc))))
+                break
+    return found
 
 
 def what_if_command(args: argparse.Namespace, out: TextIO) -> int:
@@ -1814,17 +1836,34 @@ def what_if_command(args: argparse.Namespace, out: TextIO) -> int:
     zone = zone_key(args.zone, "--zone")
     current = load_policy(args.policy)
     proposed = None if args.proposed is None else load_policy(args.proposed)
-    tickets, bad = _what_if_tickets(args)
-    rows = what_if(
-        tickets,
-        current,
-        proposed,
-        now=now,
-        current_as_of=as_of,
-        proposed_as_of=proposed_as_of,
-        zone=zone,
-        period=args.period,
-    )
+    tickets, bad, read = _what_if_tickets(args)
+
+    def compare(items: Any) -> list[Any]:
+        return what_if(
+            items,
+            current,
+            proposed,
+            now=now,
+            current_as_of=as_of,
+            proposed_as_of=proposed_as_of,
+            zone=zone,
+            period=args.period,
+        )
+
+    try:
+        rows = compare(tickets)
+    except SlaClockError:
+        if read is None:
+            raise
+        sides = [(current, as_of), (current if proposed is None else proposed, proposed_as_of)]
+        located = _unscorable(tickets, read, sides, now)
+        if not located:
+            raise
+        if not args.keep_going:
+            raise UsageError(located[0][1]) from None
+        dropped = {ticket_id for ticket_id, _ in located}
+        bad.extend(line for _, line in located)
+        rows = compare([t for t in tickets if t.id not in dropped])
     for line in bad:
         _error(line)
     names = ("severity", "metric", "period") if args.period else ("severity", "metric")
