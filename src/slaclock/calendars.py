@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, ClassVar, Literal
 
@@ -80,6 +81,7 @@ class RecurringOverride:
     ) -> RecurringOverride:
         """Read a ``dateutil.rrule.rrule`` or rule text (``EXDATE``/``RDATE`` allowed), and span text(s)."""
         text = canonical_rule(rule, field)
+        _check_dates_rule(text, rule, field)
         return cls(text, parse_day_spans(spans, hours_field or f"{field}[{text!r}]"))
 
     @functools.cached_property
@@ -92,6 +94,23 @@ class RecurringOverride:
 
     def __repr__(self) -> str:
         return f"RecurringOverride({self.rule!r}, {[str(s) for s in self.spans]!r})"
+
+
+#: Parts of a rule that repeat within a day: a recurring override names dates, and
+#: ``dateutil`` would walk every hour, minute or second of the years asked about.
+_SUB_DAILY = re.compile(r"(?:^|[:;])\s*(?:FREQ\s*=\s*(?:HOURLY|MINUTELY|SECONDLY)|BY(?:HOUR|MINUTE|SECOND)\s*=)")
+
+
+def _check_dates_rule(text: str, rule: object, field: str) -> None:
+    """Reject a rule that repeats within a day (its expansion would take minutes or hours)."""
+    for line in text.upper().splitlines():
+        if line.lstrip().startswith(("RRULE", "EXRULE")) and _SUB_DAILY.search(line):
+            raise InputError(
+                field,
+                rule,
+                "a recurring override names dates: its rule must repeat daily or less often",
+                "use FREQ=DAILY, WEEKLY, MONTHLY or YEARLY, without BYHOUR, BYMINUTE or BYSECOND",
+            )
 
 
 @attrs.frozen(repr=False)
@@ -440,7 +459,8 @@ class Calendar:
             for tl in self._cache._windows:
                 if tl.lo <= a < tl.hi:
                     t = tl.first_reaching(tl.busy_before(a) + d)
-                    if t is not None and t - a <= self.horizon_years * YEAR_US:
+                    # MAX_US (the end of year 9999) is no datetime: the search below raises
+                    if t is not None and t - a <= self.horizon_years * YEAR_US and t < MAX_US:
                         return _EPOCH + _ONE_US * t
                     break
             return from_us(self._due_us(a, d, "due", start))
@@ -502,7 +522,10 @@ class Calendar:
         if end == stop:  # not reached before the stop: report what the stretch held
             tl = self._cache.covering(a, end)
             return None, tl.busy_before(end) - tl.busy_before(a)
-        raise NoOpenTimeError(operation, start, self.horizon_years, "not enough open time")
+        reason = "not enough open time"
+        if limit >= MAX_US - 1:  # the search stopped at the last instant a datetime holds
+            reason += " before the end of year 9999"
+        raise NoOpenTimeError(operation, start, self.horizon_years, reason)
 
     def _search_forward(
         self,
@@ -779,7 +802,7 @@ def _due_in_window(
             return None
         b_cursor = tl.busy_before(cursor)
     t = tl.first_reaching(b_cursor + remaining)
-    if t is None or t - cursor > horizon:
+    if t is None or t - cursor > horizon or t >= MAX_US:  # MAX_US: past year 9999
         return None
     return t
 
