@@ -263,8 +263,24 @@ def _factorize(values: Sequence[Any]) -> tuple[npt.NDArray[np.int64], list[Any]]
     return out, list(seen)
 
 
+def _all_null_type(col: Any, lib: str) -> bool:
+    """True for a column of the Null type (polars ``Null``, Arrow ``null``): an empty column
+    of an export, read as all missing (each row then fails on its own, as any null cell)."""
+    if lib == "polars":
+        import polars as pl
+
+        return bool(col.dtype == pl.Null)
+    if lib == "arrow":
+        import pyarrow as pa
+
+        return bool(pa.types.is_null(col.type))
+    return False
+
+
 def integers(col: Any, lib: str, table: str, name: str) -> tuple[I64, Bools]:
     """A whole-number column as int64 and its null mask."""
+    if _all_null_type(col, lib):
+        return np.zeros(len(col), dtype=np.int64), np.ones(len(col), dtype=bool)
     if lib == "pandas":
         mask = col.isna().to_numpy()
         kind = col.dtype.kind
@@ -302,6 +318,9 @@ def instants(col: Any, table: str, name: str, assume_tz: Any) -> tuple[I64, Bool
     """An instant column as UTC microseconds and its null mask (nulls hold :data:`NULL`)."""
     from slaclock.batch._columns import instants_to_us
 
+    lib = type(col).__module__.split(".")[0]
+    if _all_null_type(col, "arrow" if lib == "pyarrow" else lib):
+        return np.full(len(col), NULL, dtype=np.int64), np.ones(len(col), dtype=bool)
     got = instants_to_us(col, f"{table}.{name}", assume_tz=assume_tz)
     us = np.asarray(got.us, dtype=np.int64)
     null = np.zeros(len(us), dtype=bool) if got.null is None else np.asarray(got.null, dtype=bool)
