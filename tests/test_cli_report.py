@@ -96,6 +96,23 @@ class TestReport:
         assert (p2["pending"], p2["compliance"], p2["meets_required"]) == ("1", "", "")
         assert rows["P3", "resolution"]["required"] == "0.9"
 
+    @pytest.mark.parametrize("suffix", ["json", "parquet"])
+    def test_json_and_parquet_results_give_the_same_report(
+        self, suffix: str, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        if suffix == "parquet":
+            pytest.importorskip("pyarrow")
+        assert main(["score", "--tickets", "tickets.csv", "--events", "events.csv", "--policy",
+                     POLICY, "--now", NOW, "--out", f"results.{suffix}"]) == 0  # fmt: skip
+        capsys.readouterr()
+        reports = []
+        for name in ("results.csv", f"results.{suffix}"):
+            code, out, _ = run(capsys, "report", name, "--policy", POLICY, "--now", NOW,
+                               "--format", "json")  # fmt: skip
+            assert code == 0
+            reports.append(json.loads(out))
+        assert reports[0] == reports[1]
+
     def test_csv_of_another_table(self, capsys: pytest.CaptureFixture[str]) -> None:
         code, out, _ = run(capsys, "report", "results.csv", "--now", NOW, "--format", "csv",
                            "--table", "breaches")  # fmt: skip

@@ -368,7 +368,10 @@ DEMO_REPORT = "slaclock-report.html"
 
 
 def sample_outages_path() -> Traversable:
-    """The bundled sample outage log, ``slaclock/data/sample_outages.csv`` (a package resource)."""
+    """The bundled sample outage log, ``slaclock/data/sample_outages.csv`` (a package resource).
+
+    .. versionadded:: 0.1
+    """
     from importlib import resources
 
     return resources.files("slaclock") / "data" / "sample_outages.csv"
@@ -380,6 +383,8 @@ def demo_report_command(results_path: str, html: str = DEMO_REPORT) -> str:
     It reads the demo's results file with the example policy (required shares
     and agreements) and the sample outage log, at the sample's ``now``, in the
     example policy's zone, and writes the HTML report.
+
+    .. versionadded:: 0.1
     """
     from slaclock.policy_files import example_policy_path
     from slaclock.samples import SAMPLE_NOW, format_instant
@@ -606,7 +611,7 @@ _ONE_US = dt.timedelta(microseconds=1)
 _DECIMAL_PLACES = 12  # a share that does not end in 12 decimal places is rounded there
 
 
-class UsageError(Exception):
+class _UsageError(Exception):
     """A command line that cannot be run as given (exit code 2, one line on stderr)."""
 
 
@@ -742,6 +747,8 @@ class Sheet:
     ``columns`` orders the CSV and table columns (default: the first row's
     keys); ``text_columns`` picks fewer for the aligned text of wide tables.
     Instants in the aligned text are local times in ``zone``.
+
+    .. versionadded:: 0.1
     """
 
     def __init__(
@@ -950,15 +957,17 @@ def ola_windows(
     is in effect: ``[valid_from, next version's valid_from)``, the latest for
     one year, a version without ``valid_from`` for the year before the first
     dated version.
+
+    .. versionadded:: 0.1
     """
     if start is not None:
         stop = end if end is not None else _add_year(start, zone)
         return [(p, start, stop) for p in book.policies]
     if end is not None:
-        raise UsageError("--to needs --from")
+        raise _UsageError("--to needs --from")
     dated = sorted({p.valid_from for p in book.policies if p.valid_from is not None})
     if not dated:
-        raise UsageError(
+        raise _UsageError(
             "the policies have no valid_from: give the window with --from DATE [--to DATE]"
         )
     out = []
@@ -978,7 +987,7 @@ def _attributes(pairs: Sequence[str]) -> dict[str, str]:
     for pair in pairs:
         key, eq, value = pair.partition("=")
         if not eq or not key.strip():
-            raise UsageError(f"--attribute: must be NAME=VALUE, such as region=uk (got {pair!r})")
+            raise _UsageError(f"--attribute: must be NAME=VALUE, such as region=uk (got {pair!r})")
         out[key.strip()] = value.strip()
     return out
 
@@ -1008,14 +1017,17 @@ def _chain_row(policy: Policy, check: ChainCheck, zone: str) -> dict[str, Any]:
 
 
 def check_olas(args: argparse.Namespace, out: TextIO) -> int:
-    """Run ``slaclock check-olas``; returns the exit code (see its ``--help``)."""
+    """Run ``slaclock check-olas``; returns the exit code (see its ``--help``).
+
+    .. versionadded:: 0.1
+    """
     from slaclock._instants import zone_key
     from slaclock.internal_targets import check_internal_targets
     from slaclock.policies import CalendarTime
     from slaclock.policy_files import load_policy
 
     if args.spans < 0:
-        raise UsageError(f"--spans: must not be negative (got {args.spans})")
+        raise _UsageError(f"--spans: must not be negative (got {args.spans})")
     book = load_policy(args.policy)
     zone = zone_key(args.zone or _file_zone(str(args.policy)) or "UTC", "--zone")
     start = None if args.start is None else _when(args.start, "--from", zone)
@@ -1159,7 +1171,7 @@ def _overrides(items: Sequence[str]) -> dict[str, str | list[str]]:
     for item in items:
         day, eq, spans = item.partition("=")
         if not eq:
-            raise UsageError(
+            raise _UsageError(
                 f"--override: must be DATE=SPANS, such as 2026-12-24=09:00-12:00 (got {item!r})"
             )
         text = spans.strip()
@@ -1172,17 +1184,20 @@ def _overrides(items: Sequence[str]) -> dict[str, str | list[str]]:
 def calendar_from_args(args: argparse.Namespace, *, hours_needed: bool = True) -> Calendar:
     """The calendar the options name: ``--policy``/``--calendar``, or ``--hours``/``--zone``
     (with ``--holidays`` and ``--override``). Without hours and with ``hours_needed`` False,
-    ``--zone`` alone gives an always-open calendar in that zone."""
+    ``--zone`` alone gives an always-open calendar in that zone.
+
+    .. versionadded:: 0.1
+    """
     from slaclock._instants import zone_key
     from slaclock.hours import WeeklyHours
 
     if args.policy is not None or args.calendar is not None:
         if args.policy is None or args.calendar is None:
-            raise UsageError("--policy PATH and --calendar NAME go together")
+            raise _UsageError("--policy PATH and --calendar NAME go together")
         given = [o for o, v in (("--hours", args.hours), ("--holidays", args.holidays),
                                 ("--override", args.override)) if v]  # fmt: skip
         if given:
-            raise UsageError(f"{given[0]} goes with --hours, not with --policy/--calendar")
+            raise _UsageError(f"{given[0]} goes with --hours, not with --policy/--calendar")
         from slaclock.policy_files import ALWAYS_OPEN_NAME, load_policy
 
         book = load_policy(args.policy)
@@ -1196,7 +1211,7 @@ def calendar_from_args(args: argparse.Namespace, *, hours_needed: bool = True) -
             )
         cal = calendars[args.calendar]
         if args.zone is not None and zone_key(args.zone, "--zone") != cal.zone:
-            raise UsageError(
+            raise _UsageError(
                 f"--zone: calendar {args.calendar!r} is in {cal.zone}, not {args.zone} "
                 "(leave --zone out)"
             )
@@ -1204,14 +1219,16 @@ def calendar_from_args(args: argparse.Namespace, *, hours_needed: bool = True) -
     if args.hours is None:
         if not hours_needed and args.zone is not None:
             if args.holidays or args.override:
-                raise UsageError("--holidays and --override need --hours")
+                raise _UsageError("--holidays and --override need --hours")
             return Calendar.always_open(zone_key(args.zone, "--zone"))
-        raise UsageError(
+        raise _UsageError(
             'give a calendar: --policy PATH --calendar NAME, or --hours "Mon-Fri 09:00-17:00" '
             "--zone Area/City"
         )
     if args.zone is None:
-        raise UsageError("--hours needs --zone (the IANA zone of the hours, such as Europe/London)")
+        raise _UsageError(
+            "--hours needs --zone (the IANA zone of the hours, such as Europe/London)"
+        )
     zone = zone_key(args.zone, "--zone")
     hours = WeeklyHours.parse(args.hours, "--hours")
     holidays = [_holiday_source(code) for code in args.holidays]
@@ -1266,7 +1283,7 @@ def _pauses(items: Sequence[str]) -> list[tuple[dt.datetime, dt.datetime]]:
     for i, item in enumerate(items):
         a, slash, b = item.partition("/")
         if not slash:
-            raise UsageError(
+            raise _UsageError(
                 f"--pause: must be START/END, such as "
                 f"2026-03-02T10:00:00Z/2026-03-02T11:00:00Z (got {item!r})"
             )
@@ -1275,7 +1292,10 @@ def _pauses(items: Sequence[str]) -> list[tuple[dt.datetime, dt.datetime]]:
 
 
 def due_command(args: argparse.Namespace, out: TextIO) -> int:
-    """Run ``slaclock due``; returns the exit code (see its ``--help``)."""
+    """Run ``slaclock due``; returns the exit code (see its ``--help``).
+
+    .. versionadded:: 0.1
+    """
     from slaclock.samples import parse_instant
 
     goals = [
@@ -1288,12 +1308,12 @@ def due_command(args: argparse.Namespace, out: TextIO) -> int:
         if v is not None
     ]
     if len(goals) != 1:
-        raise UsageError(
+        raise _UsageError(
             "give exactly one goal: --business-time DURATION, --business-days N or "
             "--calendar-time DURATION"
         )
     if args.fail_if_breached and args.now is None:
-        raise UsageError("--fail-if-breached needs --now")
+        raise _UsageError("--fail-if-breached needs --now")
     kind, raw = goals[0]
     cal = calendar_from_args(args, hours_needed=kind != "calendar_time")
     start = parse_instant(args.start, "--start")
@@ -1303,7 +1323,7 @@ def due_command(args: argparse.Namespace, out: TextIO) -> int:
     goal: object
     if kind == "business_days":
         if pauses:
-            raise UsageError("--pause holds --business-time and --calendar-time goals only")
+            raise _UsageError("--pause holds --business-time and --calendar-time goals only")
         try:
             days = int(raw)
         except ValueError:
@@ -1397,7 +1417,7 @@ _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 def _period_dates(month: str | None, year: str | None) -> tuple[dt.date, dt.date, str]:
     if (month is None) == (year is None):
-        raise UsageError("give one of --month YYYY-MM or --year YYYY")
+        raise _UsageError("give one of --month YYYY-MM or --year YYYY")
     if month is not None:
         try:
             first = dt.date.fromisoformat(month.strip() + "-01")
@@ -1429,6 +1449,8 @@ def calendar_days(cal: Calendar, first: dt.date, last: dt.date) -> list[dict[str
     (``24:00`` for the next midnight); ``hours`` is their elapsed time; ``why``
     names the override, holiday or weekend that shaped the date (empty for
     the weekly hours).
+
+    .. versionadded:: 0.1
     """
     from slaclock.calendars import WeeklyCalendar
 
@@ -1478,7 +1500,10 @@ def calendar_days(cal: Calendar, first: dt.date, last: dt.date) -> list[dict[str
 
 
 def calendar_show(args: argparse.Namespace, out: TextIO) -> int:
-    """Run ``slaclock calendar show``; returns the exit code (see its ``--help``)."""
+    """Run ``slaclock calendar show``; returns the exit code (see its ``--help``).
+
+    .. versionadded:: 0.1
+    """
     from slaclock.calendars import WeeklyCalendar
 
     first, last, label = _period_dates(args.month, args.year)
@@ -1632,7 +1657,10 @@ def _read_results(path: str) -> Any:
 
 
 def report_command(args: argparse.Namespace, out: TextIO) -> int:
-    """Run ``slaclock report``; returns the exit code (see its ``--help``)."""
+    """Run ``slaclock report``; returns the exit code (see its ``--help``).
+
+    .. versionadded:: 0.1
+    """
     from slaclock._instants import zone_key
     from slaclock.samples import parse_instant
     from slaclock.sla_report import build_report
@@ -1641,7 +1669,7 @@ def report_command(args: argparse.Namespace, out: TextIO) -> int:
     now = None if args.now is None else parse_instant(args.now, "--now")
     within = _duration_option(args.at_risk_within, "--at-risk-within")
     if args.max_rows < 0:
-        raise UsageError(f"--max-rows: must not be negative (got {args.max_rows})")
+        raise _UsageError(f"--max-rows: must not be negative (got {args.max_rows})")
     book = None
     if args.policy is not None:
         from slaclock.policy_files import load_policy
@@ -1671,14 +1699,14 @@ def report_command(args: argparse.Namespace, out: TextIO) -> int:
         try:
             written.append(str(write_html(report, args.html)))
         except OSError as exc:
-            raise UsageError(f"{args.html}: cannot be written ({exc.strerror})") from None
+            raise _UsageError(f"{args.html}: cannot be written ({exc.strerror})") from None
     if args.png is not None:
         from slaclock.charts import write_pngs
 
         try:
             written.extend(str(p) for p in write_pngs(report, args.png))
         except OSError as exc:
-            raise UsageError(
+            raise _UsageError(
                 f"{exc.filename or args.png}: cannot be written ({exc.strerror})"
             ) from None
     _print_report(report, args.format, args.table, out, written)
@@ -1778,18 +1806,18 @@ def _what_if_tickets(args: argparse.Namespace) -> tuple[Any, list[str], Any]:
     parquet = [str(p).lower().endswith((".parquet", ".pq")) for p in (args.tickets, args.events)]
     if all(parquet):
         if importlib.util.find_spec("pyarrow") is None:
-            raise UsageError(
+            raise _UsageError(
                 "Parquet input needs pyarrow, which is not installed (pip install pyarrow)"
             )
         import pyarrow.parquet as pq
 
         return (pq.read_table(args.tickets), pq.read_table(args.events)), [], None
     if any(parquet):
-        raise UsageError("--tickets and --events must both be CSV or both Parquet")
+        raise _UsageError("--tickets and --events must both be CSV or both Parquet")
     read = scan_tables(args.tickets, args.events)
     bad = [str(e) for e in read.errors]
     if bad and not args.keep_going:
-        raise UsageError(bad[0])
+        raise _UsageError(bad[0])
     return list(read.tickets), bad, read
 
 
@@ -1815,7 +1843,10 @@ def _unscorable(
 
 
 def what_if_command(args: argparse.Namespace, out: TextIO) -> int:
-    """Run ``slaclock what-if``; returns the exit code (see its ``--help``)."""
+    """Run ``slaclock what-if``; returns the exit code (see its ``--help``).
+
+    .. versionadded:: 0.1
+    """
     from slaclock._instants import zone_key
     from slaclock.policy_files import load_policy
     from slaclock.samples import parse_instant
@@ -1829,7 +1860,7 @@ def what_if_command(args: argparse.Namespace, out: TextIO) -> int:
         else parse_instant(args.proposed_as_of, "--proposed-as-of")
     )
     if args.proposed is None and proposed_as_of is None:
-        raise UsageError(
+        raise _UsageError(
             "give --proposed PATH (another policy file) or --proposed-as-of INSTANT "
             "(another version of --policy)"
         )
@@ -1860,7 +1891,7 @@ def what_if_command(args: argparse.Namespace, out: TextIO) -> int:
         if not located:
             raise
         if not args.keep_going:
-            raise UsageError(located[0][1]) from None
+            raise _UsageError(located[0][1]) from None
         dropped = {ticket_id for ticket_id, _ in located}
         bad.extend(line for _, line in located)
         rows = compare([t for t in tickets if t.id not in dropped])
@@ -2259,7 +2290,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return 2
             return calendar_show(args, out)
         return commands[args.command](args, out)
-    except UsageError as exc:
+    except _UsageError as exc:
         _error(exc)
         return 2
     except SlaClockError as exc:
