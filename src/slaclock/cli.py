@@ -1450,6 +1450,18 @@ def calendar_days(cal: Calendar, first: dt.date, last: dt.date) -> list[dict[str
     names the override, holiday or weekend that shaped the date (empty for
     the weekly hours).
 
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> cal = Calendar.weekly("Europe/London", "Mon-Fri 22:00-06:00")
+    >>> for day in calendar_days(cal, dt.date(2026, 3, 27), dt.date(2026, 3, 29)):
+    ...     print(day["date"], day["open"] or "closed", day["business_time"], day["why"] or "-")
+    2026-03-27 00:00-06:00, 22:00-24:00 8:00:00 -
+    2026-03-28 00:00-06:00 6:00:00 -
+    2026-03-29 closed 0:00:00 weekend; clocks go forward (23-hour day)
+
+    Friday night's shift runs past midnight into Saturday's date.
+
     .. versionadded:: 0.1
     """
     from slaclock.calendars import WeeklyCalendar
