@@ -207,8 +207,9 @@ class Calendar:
             )
         for i, (key, spans) in enumerate((overrides or {}).items()):
             field = f"overrides[{key!r}]"
+            # rule text always names its start (a rule of RDATEs alone has no RRULE line)
             if isinstance(key, (dt.date, str)) and not (
-                isinstance(key, str) and "RRULE" in key.upper()
+                isinstance(key, str) and ("RRULE" in key.upper() or "DTSTART" in key.upper())
             ):
                 day = parse_date(key, field)
                 if day in dated:

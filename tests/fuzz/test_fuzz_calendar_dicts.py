@@ -194,3 +194,15 @@ class TestFoundByFuzzing:
             f"repeat daily or less often (got {rule!r}); use FREQ=DAILY, WEEKLY, MONTHLY or "
             f"YEARLY, without BYHOUR, BYMINUTE or BYSECOND"
         )
+
+    def test_a_rule_of_rdates_alone_is_a_recurring_override(self) -> None:
+        # was: "calendar.overrides['DTSTART:...']: must be a date or ISO text 'YYYY-MM-DD'"
+        # (a rule without an RRULE line was taken for a date)
+        rule = "DTSTART:20240101\nRDATE:20240105"
+        data = {"zone": "UTC", "hours": "Mon-Fri 09:00-17:00", "recurring": [{"rule": rule}]}
+        cal = Calendar.from_dict(data)
+        assert cal.to_dict()["recurring"] == [{"rule": rule, "hours": []}]
+        assert Calendar.from_dict(cal.to_dict()) == cal
+        assert not cal.is_open(dt.datetime(2024, 1, 5, 10, tzinfo=dt.UTC))  # Friday, closed
+        assert cal.is_open(dt.datetime(2024, 1, 4, 10, tzinfo=dt.UTC))
+        assert Calendar.weekly("UTC", "Mon-Fri 09:00-17:00", overrides={rule: []}) == cal
