@@ -98,7 +98,9 @@ class RecurringOverride:
 
 #: Parts of a rule that repeat within a day: a recurring override names dates, and
 #: ``dateutil`` would walk every hour, minute or second of the years asked about.
-_SUB_DAILY = re.compile(r"(?:^|[:;])\s*(?:FREQ\s*=\s*(?:HOURLY|MINUTELY|SECONDLY)|BY(?:HOUR|MINUTE|SECOND)\s*=)")
+_SUB_DAILY = re.compile(
+    r"(?:^|[:;])\s*(?:FREQ\s*=\s*(?:HOURLY|MINUTELY|SECONDLY)|BY(?:HOUR|MINUTE|SECOND)\s*=)"
+)
 
 
 def _check_dates_rule(text: str, rule: object, field: str) -> None:
