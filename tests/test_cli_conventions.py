@@ -124,6 +124,9 @@ class TestValues:
         assert cli._json_value(
             {"a": td, "b": at, "c": Decimal("600.00"), "d": Decimal("0.5"), "e": Fraction(1, 4)}
         ) == {"a": 3600.5, "b": "2026-03-02T14:05:00Z", "c": 600, "d": 0.5, "e": 0.25}
+        assert json.dumps(cli._json_value([Fraction(1), Fraction(0), Decimal("600.00")])) == (
+            "[1, 0, 600]"
+        )
 
     def test_people_read_durations_percents_and_local_times(self) -> None:
         assert cli._human_duration(dt.timedelta(hours=39)) == "39h00m"

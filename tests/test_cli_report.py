@@ -436,3 +436,31 @@ class TestDemoThenReport:
             assert f">{title}" in page, title
         if importlib.util.find_spec("matplotlib") is not None:
             assert page.count("<svg") >= 3
+
+    def test_demo_as_json_and_csv(
+        self,
+        tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str],
+    ) -> None:
+        monkeypatch.chdir(tmp_path)
+        assert main(["demo", "--format", "json"]) == 0
+        doc = json.loads(capsys.readouterr().out)
+        assert (doc["tickets"], doc["now"], doc["policy"]) == (
+            3000,
+            "2026-10-31T00:00:00Z",
+            "Acme support",
+        )
+        assert doc["report_command"].startswith("slaclock report slaclock-demo-results.csv ")
+        with open("slaclock-demo-results.csv", newline="") as f:
+            assert sum(1 for _ in f) == doc["results"] + 1
+        p1 = doc["compliance"][0]
+        assert (p1["severity"], p1["required"]) == ("P1", 1)
+        assert p1["compliance"] == round(p1["met"] / (p1["met"] + p1["breached"]), 12)
+        assert {r["team"] for r in doc["internal"]} == {"tier1", "tier2", "vendor"}
+        assert all(r["remaining"] <= 4 * 3600 for r in doc["at_risk"])
+        assert main(["demo", "--format", "csv"]) == 0
+        rows = as_csv(capsys.readouterr().out)
+        assert [(r["severity"], r["metric"]) for r in rows] == [
+            (c["severity"], c["metric"]) for c in doc["compliance"]
+        ]

@@ -63,6 +63,7 @@ examples:
   slaclock demo                  score the bundled sample, print compliance and tickets at risk
   slaclock demo --out r.json     the same, writing the results as JSON
   slaclock demo --calendars      worked answers for four real calendars
+  slaclock demo --format json    compliance, at risk and the report command as JSON
 
 The sample (about 3000 tickets, 2025-11-01 to 2026-10-31) is measured at its
 end, 2026-10-31T00:00:00Z, with the example policy (slaclock/data/example_policy.toml).
@@ -270,6 +271,7 @@ def demo(
     results_path: str = DEMO_RESULTS,
     policy: PolicyBook | None = None,
     progress: bool | None = None,
+    format: str = "table",
 ) -> int:
     """Score the bundled sample and print compliance, the tickets at risk, and the results file.
 
@@ -283,6 +285,10 @@ def demo(
         The policy book (default: the example policy the sample was made for).
     progress
         A progress bar on stderr while scoring (default: with tqdm, on a terminal).
+    format
+        ``"table"`` (the text for people), ``"csv"`` (the compliance table) or
+        ``"json"`` (compliance, internal targets, the tickets at risk, the
+        results file and the report command in one document).
     """
     from slaclock.evaluation import evaluate
     from slaclock.policy_files import example_policy
@@ -359,8 +365,54 @@ def demo(
     add("The SLA report of these results (compliance, service levels, availability, credits,")
     add("charts) as one HTML file:")
     add("  " + demo_report_command(results_path))
-    write("\n".join(line.rstrip() for line in lines) + "\n")
+    if format == "table":
+        write("\n".join(line.rstrip() for line in lines) + "\n")
+        return 0
+    external_rows = _compliance_records(
+        compliance(external, by=("severity", "metric"), policy=book), ("severity", "metric")
+    )
+    document = {
+        "tickets": len(tickets),
+        "results": len(results),
+        "now": SAMPLE_NOW,
+        "policy": book.name,
+        "compliance": external_rows,
+        "internal": _compliance_records(compliance(internal, by=("team",), policy=book), ("team",)),
+        "at_risk_within": AT_RISK_WITHIN,
+        "at_risk": [
+            {
+                "ticket_id": r.ticket_id,
+                "target": r.target,
+                "used": r.used,
+                "remaining": r.remaining,
+                "due": r.due,
+                "next_event_at": r.next_event_at,
+            }
+            for r in risky
+        ],
+        "results_file": results_path,
+        "report_command": demo_report_command(results_path),
+    }
+    _emit(format, out or sys.stdout, sheets=[Sheet("compliance", external_rows)], document=document)
     return 0
+
+
+def _compliance_records(
+    rows: Sequence[ComplianceRow], names: Sequence[str]
+) -> list[dict[str, Any]]:
+    return [
+        {
+            **dict(zip(names, r.key, strict=True)),
+            "met": r.met,
+            "breached": r.breached,
+            "pending": r.pending,
+            "cancelled": r.cancelled,
+            "compliance": r.compliance,
+            "required": r.required,
+            "meets_required": r.meets_required,
+        }
+        for r in rows
+    ]
 
 
 DEMO_REPORT = "slaclock-report.html"
@@ -678,7 +730,8 @@ def _json_value(value: object) -> Any:
     if value is None or isinstance(value, (bool, int, str)):
         return value
     if isinstance(value, Fraction):
-        return float(_decimal_text(value))
+        text = _decimal_text(value)
+        return float(text) if "." in text else int(text)
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
     if isinstance(value, dt.timedelta):
@@ -2041,6 +2094,7 @@ def _parser() -> argparse.ArgumentParser:
         help="show worked answers of real calendars instead (DST, night shift, holidays)",
     )
     _add_progress(d)
+    _add_format(d)
     s = _sub(
         sub,
         "score",
@@ -2295,7 +2349,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "demo":
             if args.calendars:
                 return calendars_demo()
-            return demo(results_path=args.out, progress=args.progress)
+            return demo(results_path=args.out, progress=args.progress, format=args.format)
         if args.command == "calendar":
             if args.calendar_command is None:
                 args.calendar_help()
