@@ -65,7 +65,8 @@ def get_zone(key: str, field: str = "zone") -> zoneinfo.ZoneInfo:
     """Look up an IANA zone, raising :class:`UnknownTimeZoneError` with the name."""
     try:
         return zoneinfo.ZoneInfo(key)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError) as exc:
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError, OSError) as exc:
+        # OSError: a key that names a directory of the database ("Europe") or is too long
         raise UnknownTimeZoneError(
             field, key, "is not a known IANA time zone", "e.g. 'America/New_York' or 'UTC'"
         ) from exc

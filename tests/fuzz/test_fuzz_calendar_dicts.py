@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from slaclock import Calendar
-from slaclock.errors import InputError, SlaClockError
+from slaclock.errors import InputError, SlaClockError, UnknownTimeZoneError
 
 pytestmark = pytest.mark.fuzz
 
@@ -206,3 +206,13 @@ class TestFoundByFuzzing:
         assert not cal.is_open(dt.datetime(2024, 1, 5, 10, tzinfo=dt.UTC))  # Friday, closed
         assert cal.is_open(dt.datetime(2024, 1, 4, 10, tzinfo=dt.UTC))
         assert Calendar.weekly("UTC", "Mon-Fri 09:00-17:00", overrides={rule: []}) == cal
+
+    @pytest.mark.parametrize("zone", ["Europe", "America", "America/Argentina", "a" * 300])
+    def test_a_zone_naming_a_directory_or_too_long_is_an_unknown_zone(self, zone: str) -> None:
+        # was: IsADirectoryError / OSError "File name too long" from zoneinfo
+        with pytest.raises(UnknownTimeZoneError) as info:
+            Calendar.from_dict({"zone": zone, "hours": "Mon-Fri 09:00-17:00"})
+        assert str(info.value) == (
+            f"calendar.zone: is not a known IANA time zone (got {zone!r}); "
+            "e.g. 'America/New_York' or 'UTC'"
+        )
