@@ -285,7 +285,6 @@ class TestReport:
 
     @pytest.mark.skipif(importlib.util.find_spec("matplotlib") is None, reason="needs matplotlib")
     def test_png_writes_the_charts(self, capsys: pytest.CaptureFixture[str]) -> None:
-        pytest.importorskip("slaclock.charts")
         code, out, _ = run(capsys, "report", "results.csv", "--policy", POLICY, "--png", "charts")
         assert code == 0
         written = sorted(Path("charts").glob("*.png"))
@@ -416,7 +415,6 @@ class TestDemoThenReport:
         monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str],
     ) -> None:
-        pytest.importorskip("slaclock.report_html")
         monkeypatch.chdir(tmp_path)
         assert main(["demo", "--out", "demo results.csv"]) == 0
         out = capsys.readouterr().out
