@@ -251,11 +251,10 @@ class Calendar:
                     raise CalendarFormatError(
                         f"{field}.{k}", None, f"a combined calendar needs '{k}'"
                     )
-            extra = set(data) - {"kind", "left", "right"}
+            # the first unknown key as written (keys of mixed types do not sort)
+            extra = [k for k in data if k not in ("kind", "left", "right")]
             if extra:
-                raise CalendarFormatError(
-                    f"{field}.{sorted(extra)[0]}", data[sorted(extra)[0]], "unknown key"
-                )
+                raise CalendarFormatError(f"{field}.{extra[0]}", data[extra[0]], "unknown key")
             left = Calendar.from_dict(data["left"], f"{field}.left")
             right = Calendar.from_dict(data["right"], f"{field}.right")
             return CombinedCalendar(kind, left, right)
