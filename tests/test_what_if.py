@@ -235,3 +235,14 @@ class TestInputs:
         assert sum(r.met_to_breached for r in scalar) > 0
         # P1 and P2 carry the example's compliance credits, P3 and P4 none
         assert {r.key[0] for r in scalar if r.before_credit is not None} == {"P1", "P2"}
+
+
+def test_a_credit_change_of_nothing_keeps_its_cents() -> None:
+    from slaclock.what_if import WhatIfRow
+
+    def row(before: Decimal | None, after: Decimal | None) -> WhatIfRow:
+        return WhatIfRow(("P1", "resolution"), None, None, None, 0, 0, before, after)
+
+    assert str(row(Decimal("0.00"), Decimal("0.00")).credit_change) == "0.00"
+    assert str(row(None, Decimal("12.50")).credit_change) == "12.50"
+    assert row(None, None).credit_change is None

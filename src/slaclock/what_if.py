@@ -93,7 +93,9 @@ class WhatIfRow:
         """``after_credit - before_credit``, a missing side counting as 0 (None if both are)."""
         if self.before_credit is None and self.after_credit is None:
             return None
-        return (self.after_credit or Decimal(0)) - (self.before_credit or Decimal(0))
+        after = Decimal(0) if self.after_credit is None else self.after_credit
+        before = Decimal(0) if self.before_credit is None else self.before_credit
+        return after - before  # Decimal("0.00") - Decimal("0.00") keeps its cents
 
 
 # (ticket_id, target, cycle) -> (severity, metric, start, outcome)
