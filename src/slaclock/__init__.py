@@ -16,6 +16,7 @@ path is pure Python.
 from __future__ import annotations
 
 import typing as _typing
+from types import MappingProxyType as _MappingProxyType
 
 from slaclock.calendars import Calendar, CombinedCalendar, RecurringOverride, WeeklyCalendar
 from slaclock.errors import (
@@ -82,32 +83,34 @@ if _typing.TYPE_CHECKING:
 
 # The ticket clock is imported on first use: `import slaclock` stays as light
 # as the calendar clock (the policy and result value types cost as much again).
-_LAZY = {
-    "ChainCheck": "slaclock.internal_targets",
-    "check_internal_targets": "slaclock.internal_targets",
-    "example_policy": "slaclock.policy_files",
-    "load_policy": "slaclock.policy_files",
-    "Evaluation": "slaclock.evaluation",
-    "Result": "slaclock.evaluation",
-    "TicketClock": "slaclock.evaluation",
-    "evaluate": "slaclock.evaluation",
-    "BeforeDueWarning": "slaclock.policies",
-    "BusinessDays": "slaclock.policies",
-    "BusinessTime": "slaclock.policies",
-    "CalendarChoice": "slaclock.policies",
-    "CalendarTime": "slaclock.policies",
-    "Chain": "slaclock.policies",
-    "ClockState": "slaclock.policies",
-    "Condition": "slaclock.policies",
-    "FractionWarning": "slaclock.policies",
-    "InternalTarget": "slaclock.policies",
-    "Metric": "slaclock.policies",
-    "Policy": "slaclock.policies",
-    "PolicyBook": "slaclock.policies",
-    "Reopen": "slaclock.policies",
-    "Target": "slaclock.policies",
-    "Trigger": "slaclock.policies",
-}
+_LAZY = _MappingProxyType(
+    {
+        "ChainCheck": "slaclock.internal_targets",
+        "check_internal_targets": "slaclock.internal_targets",
+        "example_policy": "slaclock.policy_files",
+        "load_policy": "slaclock.policy_files",
+        "Evaluation": "slaclock.evaluation",
+        "Result": "slaclock.evaluation",
+        "TicketClock": "slaclock.evaluation",
+        "evaluate": "slaclock.evaluation",
+        "BeforeDueWarning": "slaclock.policies",
+        "BusinessDays": "slaclock.policies",
+        "BusinessTime": "slaclock.policies",
+        "CalendarChoice": "slaclock.policies",
+        "CalendarTime": "slaclock.policies",
+        "Chain": "slaclock.policies",
+        "ClockState": "slaclock.policies",
+        "Condition": "slaclock.policies",
+        "FractionWarning": "slaclock.policies",
+        "InternalTarget": "slaclock.policies",
+        "Metric": "slaclock.policies",
+        "Policy": "slaclock.policies",
+        "PolicyBook": "slaclock.policies",
+        "Reopen": "slaclock.policies",
+        "Target": "slaclock.policies",
+        "Trigger": "slaclock.policies",
+    }
+)
 
 __version__: str
 

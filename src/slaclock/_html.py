@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from html import escape
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -85,7 +86,7 @@ def _weekly_html(cal: WeeklyCalendar) -> str:
 _TABLE = "border-collapse:collapse;font-size:13px"
 _TH = "border:1px solid #d0d7de;padding:2px 6px;background:#f6f8fa;text-align:left"
 _TD = "border:1px solid #d0d7de;padding:2px 6px;white-space:nowrap"
-_OUTCOME = {"met": "#dafbe1", "breached": "#ffebe9"}
+_OUTCOME = MappingProxyType({"met": "#dafbe1", "breached": "#ffebe9"})
 _HEAD_ROWS = 10
 
 

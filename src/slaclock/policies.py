@@ -29,7 +29,7 @@ import re
 from collections.abc import Iterable, Mapping
 from fractions import Fraction
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any, Final, TypeAlias
 
 import attrs
 
@@ -211,14 +211,16 @@ def format_duration(value: dt.timedelta) -> str:
 
 
 _DURATION_RE = re.compile(r"(\d+(?:\.\d+)?)\s*(d|h|m|s|ms|us)")
-_UNIT_US = {
-    "d": 86_400_000_000,
-    "h": 3_600_000_000,
-    "m": 60_000_000,
-    "s": 1_000_000,
-    "ms": 1_000,
-    "us": 1,
-}
+_UNIT_US: Final = MappingProxyType(
+    {
+        "d": 86_400_000_000,
+        "h": 3_600_000_000,
+        "m": 60_000_000,
+        "s": 1_000_000,
+        "ms": 1_000,
+        "us": 1,
+    }
+)
 
 
 def parse_duration(text: object, field: str = "duration") -> dt.timedelta:
@@ -562,18 +564,22 @@ class Condition:
 
 # ---- targets ----------------------------------------------------------------------------
 
-_DEFAULT_START = {
-    Metric.FIRST_RESPONSE: (Trigger("created"),),
-    Metric.RESOLUTION: (Trigger("created"),),
-    Metric.NEXT_REPLY: (Trigger("customer_reply"),),
-    Metric.PERIODIC_UPDATE: (Trigger("created"), Trigger("agent_reply"), Trigger("update")),
-}
-_DEFAULT_STOP = {
-    Metric.FIRST_RESPONSE: (Trigger("agent_reply"),),
-    Metric.RESOLUTION: (),
-    Metric.NEXT_REPLY: (Trigger("agent_reply"),),
-    Metric.PERIODIC_UPDATE: (Trigger("agent_reply"), Trigger("update")),
-}
+_DEFAULT_START: Final = MappingProxyType(
+    {
+        Metric.FIRST_RESPONSE: (Trigger("created"),),
+        Metric.RESOLUTION: (Trigger("created"),),
+        Metric.NEXT_REPLY: (Trigger("customer_reply"),),
+        Metric.PERIODIC_UPDATE: (Trigger("created"), Trigger("agent_reply"), Trigger("update")),
+    }
+)
+_DEFAULT_STOP: Final = MappingProxyType(
+    {
+        Metric.FIRST_RESPONSE: (Trigger("agent_reply"),),
+        Metric.RESOLUTION: (),
+        Metric.NEXT_REPLY: (Trigger("agent_reply"),),
+        Metric.PERIODIC_UPDATE: (Trigger("agent_reply"), Trigger("update")),
+    }
+)
 
 
 def _statuses(value: object) -> tuple[tuple[str, ClockState], ...] | None:

@@ -13,6 +13,7 @@ only when a column of theirs is passed.
 
 from __future__ import annotations
 
+from types import MappingProxyType as _MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 __all__ = [
@@ -34,24 +35,26 @@ __all__ = [
     "tables_from_tickets",
 ]
 
-_LAZY = {
-    "is_open": "slaclock.batch.arrays",
-    "elapsed": "slaclock.batch.arrays",
-    "due": "slaclock.batch.arrays",
-    "next_open": "slaclock.batch.arrays",
-    "next_close": "slaclock.batch.arrays",
-    "subtract": "slaclock.batch.arrays",
-    "score": "slaclock.batch.scoring",
-    "Scored": "slaclock.batch.scoring",
-    "ERROR_COLUMNS": "slaclock.batch.scoring",
-    "tables_from_tickets": "slaclock.batch.scoring",
-    "results_frame": "slaclock.batch.scoring",
-    "score_parquet": "slaclock.batch.files",
-    "ScoredFiles": "slaclock.batch.files",
-    "score_dask": "slaclock.batch.partitions",
-    "spark_schema": "slaclock.batch.partitions",
-    "spark_scorer": "slaclock.batch.partitions",
-}
+_LAZY = _MappingProxyType(
+    {
+        "is_open": "slaclock.batch.arrays",
+        "elapsed": "slaclock.batch.arrays",
+        "due": "slaclock.batch.arrays",
+        "next_open": "slaclock.batch.arrays",
+        "next_close": "slaclock.batch.arrays",
+        "subtract": "slaclock.batch.arrays",
+        "score": "slaclock.batch.scoring",
+        "Scored": "slaclock.batch.scoring",
+        "ERROR_COLUMNS": "slaclock.batch.scoring",
+        "tables_from_tickets": "slaclock.batch.scoring",
+        "results_frame": "slaclock.batch.scoring",
+        "score_parquet": "slaclock.batch.files",
+        "ScoredFiles": "slaclock.batch.files",
+        "score_dask": "slaclock.batch.partitions",
+        "spark_schema": "slaclock.batch.partitions",
+        "spark_scorer": "slaclock.batch.partitions",
+    }
+)
 
 if TYPE_CHECKING:
     from slaclock.batch.arrays import due, elapsed, is_open, next_close, next_open, subtract

@@ -31,7 +31,8 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import zoneinfo
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 from typing import Any, Final
 
 import attrs
@@ -70,20 +71,22 @@ Bools = npt.NDArray[np.bool_]
 NULL: Final = int(np.iinfo(np.int64).min)
 
 # numpy time units as a fraction of a microsecond: value_us = value * mul // div
-_UNITS: Final[dict[str, tuple[int, int]]] = {
-    "W": (7 * DAY_US, 1),
-    "D": (DAY_US, 1),
-    "h": (3_600_000_000, 1),
-    "m": (60_000_000, 1),
-    "s": (1_000_000, 1),
-    "ms": (1_000, 1),
-    "us": (1, 1),
-    "μs": (1, 1),
-    "ns": (1, 1_000),
-    "ps": (1, 1_000_000),
-    "fs": (1, 1_000_000_000),
-    "as": (1, 1_000_000_000_000),
-}
+_UNITS: Final[Mapping[str, tuple[int, int]]] = MappingProxyType(
+    {
+        "W": (7 * DAY_US, 1),
+        "D": (DAY_US, 1),
+        "h": (3_600_000_000, 1),
+        "m": (60_000_000, 1),
+        "s": (1_000_000, 1),
+        "ms": (1_000, 1),
+        "us": (1, 1),
+        "μs": (1, 1),
+        "ns": (1, 1_000),
+        "ps": (1, 1_000_000),
+        "fs": (1, 1_000_000_000),
+        "as": (1, 1_000_000_000_000),
+    }
+)
 
 _RANGE_HINT: Final = "an instant must lie in the years 1-9999 that datetime holds"
 

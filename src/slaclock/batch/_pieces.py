@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from types import MappingProxyType
 from typing import Any, Final
 
 import attrs
@@ -38,22 +39,26 @@ BUCKET: Final = "__slaclock_bucket"
 TABLES: Final = ("tickets", "events")
 
 #: The kind of each result column: "id", "text", "int", "float", "instant", "duration".
-RESULT_KINDS: Final[dict[str, str]] = {
-    **dict.fromkeys(RESULT_FIELDS, "text"),
-    **dict.fromkeys(INSTANT_FIELDS, "instant"),
-    **dict.fromkeys(DURATION_FIELDS, "duration"),
-    "ticket_id": "id",
-    "cycle": "int",
-    "used_share": "float",
-}
-ERROR_KINDS: Final[dict[str, str]] = {
-    "ticket_id": "id",
-    "row": "int",
-    "field": "text",
-    "value": "text",
-    "error": "text",
-    "message": "text",
-}
+RESULT_KINDS: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        **dict.fromkeys(RESULT_FIELDS, "text"),
+        **dict.fromkeys(INSTANT_FIELDS, "instant"),
+        **dict.fromkeys(DURATION_FIELDS, "duration"),
+        "ticket_id": "id",
+        "cycle": "int",
+        "used_share": "float",
+    }
+)
+ERROR_KINDS: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "ticket_id": "id",
+        "row": "int",
+        "field": "text",
+        "value": "text",
+        "error": "text",
+        "message": "text",
+    }
+)
 
 
 @attrs.frozen

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
@@ -59,12 +60,14 @@ if TYPE_CHECKING:
 I64 = npt.NDArray[np.int64]
 Bools = npt.NDArray[np.bool_]
 
-_K = {k: i for i, k in enumerate(EVENT_KINDS)}
+_K: Final = MappingProxyType({k: i for i, k in enumerate(EVENT_KINDS)})
 _RUN, _HELD, _STOP = 0, 1, 2
-_CODE = {ClockState.RUNNING: _RUN, ClockState.PAUSED: _HELD, ClockState.STOPPED: _STOP}
+_CODE: Final = MappingProxyType(
+    {ClockState.RUNNING: _RUN, ClockState.PAUSED: _HELD, ClockState.STOPPED: _STOP}
+)
 _BIG: Final = np.int64(np.iinfo(np.int64).max)  # a numpy scalar: never narrowed to int32
-_STATUS_TEXT = ["stopped", "running", "paused", "cancelled"]
-_OUTCOME_TEXT = ["met", "breached", "pending", "none"]
+_STATUS_TEXT: Final = ("stopped", "running", "paused", "cancelled")
+_OUTCOME_TEXT: Final = ("met", "breached", "pending", "none")
 _ONE_US = dt.timedelta(microseconds=1)
 
 

@@ -48,6 +48,7 @@ import sys
 import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, Final, Literal, overload
 
 import attrs
@@ -968,15 +969,17 @@ _CELL_FIELDS: Final = frozenset(
     {"tickets.ticket_id", "tickets.severity", "events.kind", "events.value"}
 )
 #: The order in which the CSV reader reads the cells of a row.
-_RANK: Final = {
-    "ticket_id": 0,
-    "severity": 1,
-    "created_at": 2,
-    "seq": 1,
-    "kind": 2,
-    "at": 3,
-    "value": 4,
-}
+_RANK: Final = MappingProxyType(
+    {
+        "ticket_id": 0,
+        "severity": 1,
+        "created_at": 2,
+        "seq": 1,
+        "kind": 2,
+        "at": 3,
+        "value": 4,
+    }
+)
 
 
 # ---- the run --------------------------------------------------------------------------------------

@@ -33,7 +33,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from types import MappingProxyType
 from typing import Any, Final, Literal
 
 import attrs
@@ -83,22 +84,26 @@ _ONE_US: Final = dt.timedelta(microseconds=1)
 _EPOCH: Final = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 #: The kinds of the result columns (see :func:`slaclock.batch._frames.build`).
-_RESULT_KINDS: Final[dict[str, str]] = {
-    **dict.fromkeys(RESULT_FIELDS, "text"),
-    **dict.fromkeys(INSTANT_FIELDS, "instant"),
-    **dict.fromkeys(DURATION_FIELDS, "duration"),
-    "ticket_id": "id",
-    "cycle": "int",
-    "used_share": "float",
-}
-_ERROR_KINDS: Final = {
-    "ticket_id": "id",
-    "row": "int",
-    "field": "text",
-    "value": "text",
-    "error": "text",
-    "message": "text",
-}
+_RESULT_KINDS: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        **dict.fromkeys(RESULT_FIELDS, "text"),
+        **dict.fromkeys(INSTANT_FIELDS, "instant"),
+        **dict.fromkeys(DURATION_FIELDS, "duration"),
+        "ticket_id": "id",
+        "cycle": "int",
+        "used_share": "float",
+    }
+)
+_ERROR_KINDS: Final = MappingProxyType(
+    {
+        "ticket_id": "id",
+        "row": "int",
+        "field": "text",
+        "value": "text",
+        "error": "text",
+        "message": "text",
+    }
+)
 
 
 @attrs.frozen
@@ -740,7 +745,7 @@ class _Run:
 
 _HISTORY: Final = re.compile(r"history\[(\d+)\](?:\.(\w+))?")
 _ATTRIBUTE: Final = re.compile(r"attributes\[['\"](.+)['\"]\]")
-_KIND: Final = {k: i for i, k in enumerate(EVENT_KINDS)}
+_KIND: Final = MappingProxyType({k: i for i, k in enumerate(EVENT_KINDS)})
 #: In ``_Run.dup_of``: the id is not repeated.
 _UNIQUE: Final = np.iinfo(np.int64).min
 

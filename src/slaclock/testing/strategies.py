@@ -26,9 +26,10 @@ Examples
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from fractions import Fraction
+from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -688,22 +689,26 @@ _OFFSETS = (
     timedelta(hours=1, microseconds=1),
 )
 #: Start and stop events per metric; ``()`` keeps the metric's defaults (the shrink target).
-_STARTS: dict[Metric, tuple[tuple[str, ...], ...]] = {
-    Metric.FIRST_RESPONSE: ((), ("assignment",), ("status:open",), ("created", "reopen")),
-    Metric.RESOLUTION: ((), ("assignment:tier1",), ("status:open",), ("created", "reopen")),
-    Metric.NEXT_REPLY: ((), ("customer_reply", "reopen"), ("customer_reply", "status:pending")),
-    Metric.PERIODIC_UPDATE: (
-        (),
-        ("created", "update"),
-        ("created", "agent_reply:public", "update", "reopen"),
-    ),
-}
-_STOPS: dict[Metric, tuple[tuple[str, ...], ...]] = {
-    Metric.FIRST_RESPONSE: ((), ("agent_reply:public",), ("agent_reply", "update")),
-    Metric.RESOLUTION: ((), ("status:solved",), ("update",)),
-    Metric.NEXT_REPLY: ((), ("agent_reply:public",), ("agent_reply", "update")),
-    Metric.PERIODIC_UPDATE: ((), ("update",), ("agent_reply:public", "update")),
-}
+_STARTS: Mapping[Metric, tuple[tuple[str, ...], ...]] = MappingProxyType(
+    {
+        Metric.FIRST_RESPONSE: ((), ("assignment",), ("status:open",), ("created", "reopen")),
+        Metric.RESOLUTION: ((), ("assignment:tier1",), ("status:open",), ("created", "reopen")),
+        Metric.NEXT_REPLY: ((), ("customer_reply", "reopen"), ("customer_reply", "status:pending")),
+        Metric.PERIODIC_UPDATE: (
+            (),
+            ("created", "update"),
+            ("created", "agent_reply:public", "update", "reopen"),
+        ),
+    }
+)
+_STOPS: Mapping[Metric, tuple[tuple[str, ...], ...]] = MappingProxyType(
+    {
+        Metric.FIRST_RESPONSE: ((), ("agent_reply:public",), ("agent_reply", "update")),
+        Metric.RESOLUTION: ((), ("status:solved",), ("update",)),
+        Metric.NEXT_REPLY: ((), ("agent_reply:public",), ("agent_reply", "update")),
+        Metric.PERIODIC_UPDATE: ((), ("update",), ("agent_reply:public", "update")),
+    }
+)
 _STEPS = (
     timedelta(microseconds=1),
     timedelta(seconds=1),
