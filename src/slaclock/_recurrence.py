@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import warnings
 from bisect import bisect_left, bisect_right
 from typing import Any, Final
 
@@ -47,9 +48,12 @@ def canonical_rule(rule: object, field: str) -> str:
             "e.g. 'DTSTART:20240101\\nRRULE:FREQ=MONTHLY;BYDAY=+1SA'",
         )
     try:
-        single = rrulestr(text, ignoretz=True)
-        rrulestr(text, forceset=True, ignoretz=True)
-    except (ValueError, TypeError, KeyError, IndexError, OverflowError) as exc:
+        # dateutil warns of rules it will refuse in later versions (COUNT with UNTIL): refuse now
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", DeprecationWarning)
+            single = rrulestr(text, ignoretz=True)
+            rrulestr(text, forceset=True, ignoretz=True)
+    except (ValueError, TypeError, KeyError, IndexError, OverflowError, DeprecationWarning) as exc:
         raise InputError(field, rule, f"is not an RFC 5545 recurrence rule ({exc})") from exc
     return str(single) if isinstance(single, rrule_type) else text
 

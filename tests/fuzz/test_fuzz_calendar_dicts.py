@@ -224,3 +224,14 @@ class TestFoundByFuzzing:
         with pytest.raises(CalendarFormatError) as info:
             Calendar.from_dict(data)
         assert str(info.value) == "calendar.1: unknown key (got 2)"
+
+    def test_a_rule_with_count_and_until_is_refused_not_warned_about(self) -> None:
+        # was: dateutil's DeprecationWarning (an error under -W error), the rule read anyway
+        rule = "DTSTART:20240101\nRRULE:FREQ=DAILY;COUNT=5;UNTIL=20250101"
+        data = {"zone": "UTC", "hours": "Mon-Fri 09:00-17:00", "recurring": [{"rule": rule}]}
+        with pytest.raises(InputError) as info:
+            Calendar.from_dict(data)
+        assert str(info.value).startswith(
+            "calendar.recurring[0].rule: is not an RFC 5545 recurrence rule (Using both 'count' "
+            "and 'until' is inconsistent with RFC 5545"
+        )
