@@ -893,13 +893,31 @@ def event_from_row(kind: str, at: dt.datetime, value: str) -> Event:
     Raises
     ------
     InputError
-        Naming ``value`` when the value does not fit the kind.
+        Naming ``value`` when the value does not fit the kind, ``kind`` for
+        a kind that is not one of :data:`EVENT_KINDS`.
 
     Examples
     --------
     >>> event_from_row("agent_reply", SAMPLE_NOW, "private").public
     False
+    >>> event_from_row("status", SAMPLE_NOW, "")
+    Traceback (most recent call last):
+    ...
+    slaclock.errors.InputError: value: must be non-empty text (a status such as 'open') (got '')
     """
+    if kind not in EVENT_KINDS:  # not read as a cancel
+        known = ", ".join(map(repr, EVENT_KINDS))
+        raise InputError("kind", kind, f"is not an event kind (known: {known})")
+    try:
+        return _event(kind, at, value)
+    except InputError as exc:
+        if exc.field == "value":
+            raise
+        # the event's own name for it (status, team, severity) is the value column here
+        raise type(exc)("value", value, exc.problem, exc.hint) from exc
+
+
+def _event(kind: str, at: dt.datetime, value: str) -> Event:
     if kind == "status":
         return StatusChange(at, status=value)
     if kind == "agent_reply":
