@@ -192,7 +192,12 @@ def parse_instant(text: str, field: str = "instant") -> dt.datetime:
             "has no UTC offset",
             "write the instant with its offset, such as '2026-03-02T14:05:00Z' or '...-05:00'",
         )
-    return value.astimezone(dt.UTC)
+    try:
+        return value.astimezone(dt.UTC)
+    except OverflowError:  # 0001-01-01T00:00+01:00 is in year 0 in UTC
+        raise InputError(
+            field, text, "is outside the instants a datetime holds (years 1 to 9999 in UTC)"
+        ) from None
 
 
 # ---- the generator ----------------------------------------------------------------------

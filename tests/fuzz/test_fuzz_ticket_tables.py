@@ -419,3 +419,18 @@ class TestScoreFrames:
             else:
                 assert not isinstance(strict, SlaClockError)
                 assert _rows(strict.results, lib) == results
+
+    @pytest.mark.parametrize("text", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00"])
+    def test_an_instant_outside_the_datetime_range_in_utc_is_named(self, text: str) -> None:
+        # was: OverflowError "date value out of range" from the conversion to UTC
+        tickets = TICKETS_CSV.replace(TICKETS_CSV.split("\n")[1].split(",")[2], text, 1)
+        with (
+            temp_file(tickets, ".csv") as tp,
+            temp_file(EVENTS_CSV, ".csv") as ep,
+            pytest.raises(TableFormatError) as info,
+        ):
+            read_tables(tp, ep)
+        assert str(info.value) == (
+            f"{tp} row 1, column created_at: is outside the instants a datetime holds "
+            f"(years 1 to 9999 in UTC) (got {text!r})"
+        )
