@@ -13,6 +13,7 @@ from slaclock import AgentReply, Calendar, StatusChange, Ticket, evaluate
 from slaclock._files import atomic_path
 from slaclock.evaluation import Result
 from slaclock.policies import BusinessTime, Policy, Target
+from slaclock.provenance import read_provenance
 from slaclock.result_files import read_results, write_results
 
 
@@ -53,7 +54,9 @@ def test_write_results_is_atomic(tmp_path: Path, suffix: str) -> None:
     with pytest.raises(AttributeError):
         write_results([good, good, bad], target)
     assert read_results(target) == []
-    assert os.listdir(tmp_path) == [target.name]
+    # the data and its provenance sidecar (slaclock.provenance), which still matches the data
+    assert sorted(os.listdir(tmp_path)) == [target.name, f"{target.name}.provenance.json"]
+    read_provenance(target)
 
 
 def _result() -> Result:

@@ -27,17 +27,23 @@ instants, ``duration[us]`` for durations, and JSON text for ``earlier`` and
 ``warnings``; the schema version is in the file's metadata
 (``slaclock.result_schema_version``).
 
+Every file records what produced it (:mod:`slaclock.provenance`): in the
+Parquet metadata (``slaclock.provenance``), or in a sidecar file
+``<file>.provenance.json`` beside a CSV or JSON file (a wrapper object would
+change the JSON format, and CSV has no place for it).
+
 .. versionadded:: 0.1
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import json
 import os
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from slaclock.errors import InputError, TableFormatError
 from slaclock.evaluation import (
@@ -48,6 +54,9 @@ from slaclock.evaluation import (
     Result,
     WarningHit,
 )
+
+if TYPE_CHECKING:
+    from slaclock.policies import Policy, PolicyBook
 
 __all__ = [
     "DURATION_FIELDS",
@@ -226,6 +235,8 @@ def write_results(
     path: str | os.PathLike[str],
     *,
     format: str | None = None,
+    policy: Policy | PolicyBook | None = None,
+    provenance: bool | Mapping[str, str] = True,
 ) -> int:
     """Write results to a file, one row per ticket, target and cycle.
 
@@ -240,6 +251,17 @@ def write_results(
     format
         ``"csv"``, ``"json"`` or ``"parquet"``; by default from the file's
         suffix (``.json``, ``.parquet``), else CSV.
+    policy
+        The policy or book that measured the results, recorded (name,
+        versions, fingerprint) in the provenance record.
+    provenance
+        True (default): record :func:`slaclock.provenance.provenance` of
+        ``policy``; a mapping: record that one (for example with
+        ``policy_file=``); False: none. Parquet files keep it in their
+        metadata (``slaclock.provenance``), CSV and JSON files in a sidecar
+        ``<path>.provenance.json`` written atomically with the data and
+        holding its SHA-256 (without a record, a sidecar left by an earlier
+        write is removed). The same results give byte-identical files.
 
     Returns
     -------
@@ -251,13 +273,22 @@ def write_results(
     InputError
         For an unknown format, or Parquet without ``pyarrow`` installed.
     """
+    from slaclock import provenance as _provenance
     from slaclock._files import atomic_path
 
     fmt = _format_of(path, format)
+    if provenance is True:
+        record: Mapping[str, str] | None = _provenance.provenance(policy)
+    elif provenance is False:
+        record = None
+    elif isinstance(provenance, Mapping):
+        record = provenance
+    else:
+        raise InputError("provenance", provenance, "must be True, False or a mapping of text")
     rows = list(_flatten(results))
     with atomic_path(path) as temp:
         if fmt == "parquet":
-            _write_parquet(rows, temp)
+            _write_parquet(rows, temp, record)
         elif fmt == "json":
             with open(temp, "w", encoding="utf-8") as f:
                 f.write("[")
@@ -271,10 +302,19 @@ def write_results(
                 writer.writerow(RESULT_FIELDS)
                 for r in rows:
                     writer.writerow(result_row(r).values())
+        if fmt != "parquet":
+            # the sidecar first: a data file is never newer than the record that describes it
+            if record is not None:
+                _provenance.write_sidecar(record, temp, path)
+            else:
+                with contextlib.suppress(FileNotFoundError):
+                    os.remove(_provenance.sidecar_path(path))
     return len(rows)
 
 
-def _write_parquet(rows: list[Result], path: str | os.PathLike[str]) -> None:
+def _write_parquet(
+    rows: list[Result], path: str | os.PathLike[str], record: Mapping[str, str] | None = None
+) -> None:
     try:
         import pyarrow as pa  # type: ignore[import-not-found, unused-ignore]
         import pyarrow.parquet as pq  # type: ignore[import-not-found, unused-ignore]
@@ -307,10 +347,12 @@ def _write_parquet(rows: list[Result], path: str | os.PathLike[str]) -> None:
             values = [None if v is None else str(v) for v in values]
             types[name] = pa.string()
         columns[name] = values
-    schema = pa.schema(
-        [pa.field(n, types[n]) for n in RESULT_FIELDS],
-        metadata={"slaclock.result_schema_version": str(RESULT_SCHEMA_VERSION)},
-    )
+    metadata = {"slaclock.result_schema_version": str(RESULT_SCHEMA_VERSION)}
+    if record is not None:
+        from slaclock.provenance import METADATA_KEY, metadata_text
+
+        metadata[METADATA_KEY] = metadata_text(record)
+    schema = pa.schema([pa.field(n, types[n]) for n in RESULT_FIELDS], metadata=metadata)
     table = pa.table(columns, schema=schema)
     pq.write_table(table, os.fspath(path))
 

@@ -7,7 +7,8 @@ encodings of :mod:`slaclock.result_files` (CSV cells of
 :func:`~slaclock.result_files.result_record`, the Parquet schema of
 ``write_results``), so a file does not depend on the path that scored it.
 Each writes to a temporary name beside the target and moves it in place at a
-clean end; after an error nothing is left behind.
+clean end; after an error nothing is left behind. Each records its provenance
+as ``write_results`` does (:mod:`slaclock.provenance`).
 """
 
 from __future__ import annotations
@@ -16,13 +17,18 @@ import contextlib
 import csv
 import json
 import os
-from typing import IO, Any
+from collections.abc import Mapping
+from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
 
 from slaclock.batch.files import ParquetSink, Sink, _temp_name
+from slaclock.errors import InputError
 from slaclock.evaluation import RESULT_FIELDS
 from slaclock.result_files import DURATION_FIELDS, INSTANT_FIELDS
+
+if TYPE_CHECKING:
+    from slaclock.policies import Policy, PolicyBook
 
 __all__ = ["TextSink", "open_sink"]
 
@@ -80,9 +86,10 @@ def _columns(results: Any) -> dict[str, list[Any]]:
 class TextSink(Sink):
     """Results written as CSV or JSON text (``fmt``), piece by piece."""
 
-    def __init__(self, path: str, fmt: str) -> None:
+    def __init__(self, path: str, fmt: str, provenance: Mapping[str, str] | None = None) -> None:
         self.path = path
         self.fmt = fmt
+        self.provenance = provenance
         self.temp = _temp_name(path)
         self.file: IO[str] | None = None
         self.rows = 0
@@ -119,6 +126,19 @@ class TextSink(Sink):
             self.file.write("\n]\n" if self.rows else "]\n")
         self.file.close()
         if kind is None:
+            from slaclock import provenance as _provenance
+
+            # the sidecar first, as write_results: it holds the finished data's SHA-256
+            try:
+                if self.provenance is not None:
+                    _provenance.write_sidecar(self.provenance, self.temp, self.path)
+                else:
+                    with contextlib.suppress(FileNotFoundError):
+                        os.remove(_provenance.sidecar_path(self.path))
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.remove(self.temp)
+                raise
             os.replace(self.temp, self.path)
         else:
             with contextlib.suppress(OSError):
@@ -145,8 +165,29 @@ def _value(name: str, value: Any) -> Any:
     return value
 
 
-def open_sink(path: str, fmt: str, id_type: Any) -> Sink:
-    """The sink of a results file of format ``fmt`` (``csv``, ``json``, ``parquet``)."""
+def open_sink(
+    path: str,
+    fmt: str,
+    id_type: Any,
+    *,
+    policy: Policy | PolicyBook | None = None,
+    provenance: bool | Mapping[str, str] = True,
+) -> Sink:
+    """The sink of a results file of format ``fmt`` (``csv``, ``json``, ``parquet``).
+
+    ``policy`` and ``provenance`` as for :func:`~slaclock.result_files.write_results`:
+    the provenance record goes to the Parquet metadata or the CSV/JSON sidecar.
+    """
+    if provenance is True:
+        from slaclock.provenance import provenance as make
+
+        record: Mapping[str, str] | None = make(policy)
+    elif provenance is False:
+        record = None
+    elif isinstance(provenance, Mapping):
+        record = provenance
+    else:
+        raise InputError("provenance", provenance, "must be True, False or a mapping of text")
     if fmt == "parquet":
-        return ParquetSink(path, None, id_type, text_ids=True)
-    return TextSink(path, fmt)
+        return ParquetSink(path, None, id_type, text_ids=True, provenance=record)
+    return TextSink(path, fmt, record)

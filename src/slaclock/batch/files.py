@@ -46,7 +46,7 @@ import math
 import os
 import sys
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Final, Literal, overload
@@ -155,6 +155,7 @@ def score_parquet(
     order: Order = ...,
     format: str | None = ...,
     tmpdir: str | os.PathLike[str] | None = ...,
+    provenance: bool | Mapping[str, str] = ...,
 ) -> Scored: ...
 
 
@@ -175,6 +176,7 @@ def score_parquet(
     order: Order = ...,
     format: str | None = ...,
     tmpdir: str | os.PathLike[str] | None = ...,
+    provenance: bool | Mapping[str, str] = ...,
 ) -> ScoredFiles: ...
 
 
@@ -194,6 +196,7 @@ def score_parquet(
     order: Order = "auto",
     format: str | None = None,
     tmpdir: str | os.PathLike[str] | None = None,
+    provenance: bool | Mapping[str, str] = True,
 ) -> Scored | ScoredFiles:
     """Score a tickets file and an events file in chunks of tickets, with bounded memory.
 
@@ -246,6 +249,11 @@ def score_parquet(
     tmpdir
         Where the partitions of ``order="unsorted"`` are written (default:
         the system's temporary directory); removed at the end.
+    provenance
+        True (default): the results and errors files record
+        :func:`slaclock.provenance.provenance` of ``policy`` in their Parquet
+        metadata (``slaclock.provenance``); a mapping: that record; False:
+        none. Not used without ``out``.
 
     Returns
     -------
@@ -297,7 +305,8 @@ def score_parquet(
         run.run(memory)
         return memory.scored(run)
     errors_file = errors_path(out) if errors_out is None else os.fspath(errors_out)
-    sink = ParquetSink(os.fspath(out), errors_file, run.id_type)
+    record = _record(provenance, policy)
+    sink = ParquetSink(os.fspath(out), errors_file, run.id_type, provenance=record)
     with sink:
         run.run(sink)
     return ScoredFiles(
@@ -1055,7 +1064,13 @@ class ParquetSink(Sink):
     """
 
     def __init__(
-        self, results: str, errors: str | None, id_type: Any, *, text_ids: bool = False
+        self,
+        results: str,
+        errors: str | None,
+        id_type: Any,
+        *,
+        text_ids: bool = False,
+        provenance: Mapping[str, str] | None = None,
     ) -> None:
         import pyarrow as pa
 
@@ -1063,6 +1078,14 @@ class ParquetSink(Sink):
         self.text_ids = text_ids
         id_type = pa.string() if text_ids else id_type
         self.schemas = (arrow_schema("results", id_type), arrow_schema("errors", id_type))
+        if provenance is not None:
+            from slaclock.provenance import METADATA_KEY, metadata_text
+
+            text = metadata_text(provenance)
+            self.schemas = tuple(
+                s.with_metadata({**(s.metadata or {}), METADATA_KEY.encode(): text.encode()})
+                for s in self.schemas
+            )
         self.writers: list[Any] = []
         self.temps = tuple(_temp_name(p) for p in self.paths)
 
@@ -1102,6 +1125,21 @@ class ParquetSink(Sink):
         for tmp in self.temps:
             if os.path.exists(tmp):
                 os.remove(tmp)
+
+
+def _record(
+    provenance: bool | Mapping[str, str], policy: Policy | PolicyBook
+) -> Mapping[str, str] | None:
+    """The provenance record a ``provenance=`` argument asks for (None: no record)."""
+    if provenance is True:
+        from slaclock.provenance import provenance as make
+
+        return make(policy)
+    if provenance is False:
+        return None
+    if isinstance(provenance, Mapping):
+        return provenance
+    raise InputError("provenance", provenance, "must be True, False or a mapping of text")
 
 
 def _temp_name(path: str) -> str:
