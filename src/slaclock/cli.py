@@ -230,10 +230,14 @@ def _utc(t: dt.datetime | None) -> str:
     return "-" if t is None else f"{t.astimezone(dt.UTC):%Y-%m-%d %H:%M}Z"
 
 
-def _share(value: object) -> str:
+def _share(value: Fraction | None, *, trim: bool = True) -> str:
+    """A share in percent to 0.1, rounded down (never shown as reaching a requirement it misses)."""
     if value is None:
         return "-"
-    return f"{float(value) * 100:.1f}%".replace(".0%", "%")  # type: ignore[arg-type]
+    from slaclock.report_html import share_text
+
+    text = share_text(value, 1)
+    return text.replace(".0%", "%") if trim else text
 
 
 def _compliance_table(rows: Sequence[ComplianceRow], names: Sequence[str]) -> list[str]:
@@ -245,7 +249,7 @@ def _compliance_table(rows: Sequence[ComplianceRow], names: Sequence[str]) -> li
     lines = [head, "-" * len(head)]
     for row in rows:
         verdict = {True: "  ok", False: "  BELOW", None: ""}[row.meets_required]
-        pct = "-" if row.percent is None else f"{row.percent:.1f}%"
+        pct = _share(row.compliance, trim=False)
         lines.append(
             " ".join(f"{k!s:<16}" for k in row.key)
             + f"{row.met:>7}{row.breached:>10}{row.pending:>9}{row.cancelled:>11}"
@@ -774,8 +778,11 @@ def _local_text(t: dt.datetime, zone: str, *, weekday: bool = False) -> str:
 
 
 def _percent_text(q: Fraction) -> str:
+    """A share in percent: exact when whole, else rounded down to 2 decimals (as the HTML report)."""
+    from slaclock.report_html import share_text
+
     pct = q * 100
-    return f"{pct.numerator}%" if pct.denominator == 1 else f"{float(pct):.2f}%"
+    return f"{pct.numerator}%" if pct.denominator == 1 else share_text(q, 2)
 
 
 def _human(value: object, zone: str) -> str:
