@@ -435,8 +435,8 @@ class TestTables:
             ["P1 resolution breaches", "2026-03", "3", "2", "no"]
         ]
 
-    def test_breaches_first_of_total(self, page: Page) -> None:
-        assert "The first 2 of 5 breached results" in "".join(page.text)
+    def test_breaches_latest_of_total(self, page: Page) -> None:
+        assert "The latest 2 of 5 breached results" in "".join(page.text)
         rows = page.tables["breaches-table"]
         assert rows[1] == [
             "7",

@@ -86,7 +86,7 @@ def test_the_distribution_bins_used_over_goal_exactly() -> None:
     assert d.count == 6
 
 
-def test_breaches_are_listed_by_breach_instant_then_ticket_and_counted_past_max_rows() -> None:
+def test_breaches_are_listed_latest_first_then_by_ticket_and_counted_past_max_rows() -> None:
     results = [
         breach("T9", T0 + 3 * H),
         breach("T10", T0 + H),
@@ -96,9 +96,9 @@ def test_breaches_are_listed_by_breach_instant_then_ticket_and_counted_past_max_
     ]
     report = build_report(results, max_rows=3)
     assert [(b.ticket_id, b.breached_at) for b in report.breaches] == [
-        ("T10", T0 + H),  # text order of ids: "T10" < "T2"
-        ("T2", T0 + H),
+        ("T9", T0 + 3 * H),  # the latest deadline missed first
         ("T3", T0 + 2 * H),
+        ("T10", T0 + H),  # then text order of ids: "T10" < "T2"
     ]
     assert report.breaches_total == 4
     assert report.breaches[0].overdue_by == H and report.breaches[0].status == "stopped"

@@ -602,10 +602,10 @@ def _breaches(report: SlaReport) -> str:
         "breaches",
         "Breaches",
         _note(
-            f"The first {shown:,} of {report.breaches_total:,} breached results, by the deadline "
-            "they missed."
+            f"The latest {shown:,} of {report.breaches_total:,} breached results, by the deadline "
+            "they missed, latest first."
             if shown < report.breaches_total
-            else f"All {shown:,} breached results, by the deadline they missed."
+            else f"All {shown:,} breached results, by the deadline they missed, latest first."
         ),
         _table(
             "breaches-table",

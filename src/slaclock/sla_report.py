@@ -153,7 +153,8 @@ class SlaReport:
         The agreements' "X% within Y" goals; nearest-rank percentiles of
         business time used (stopped clocks); the spread of used / goal.
     breaches, breaches_total
-        The first breached results, by breach instant, and how many there are.
+        The latest breached results (by the deadline they missed, latest
+        first), and how many there are.
     at_risk, at_risk_total, at_risk_within
         Running clocks not breached yet with at most ``at_risk_within`` of
         business time left, soonest due first, and how many there are.
@@ -404,7 +405,8 @@ def build_report(
     percentiles
         The percentiles of business time used to show.
     max_rows
-        The most breaches and at-risk rows listed (the totals are counted).
+        The most breaches (the latest) and at-risk rows (the soonest due)
+        listed; the totals are counted.
     title
         The report's title (default: ``"SLA report"`` and the policy's name).
 
@@ -490,11 +492,11 @@ def build_report(
         for i, key in enumerate(found)
     )
 
-    # breaches: by breach instant, then ticket and target
+    # breaches: the latest deadline missed first, then ticket and target
     far = np.iinfo(np.int64).max
     br = np.flatnonzero(table.outcome == BREACHED)
     when = table.us["breached_at"][br]
-    when = np.where(when == NULL, far, when)
+    when = np.where(when == NULL, far, -when)
     order = br[np.lexsort((table.str_rank("target")[br], table.str_rank("ticket_id")[br], when))][
         :max_rows
     ]
