@@ -355,38 +355,48 @@ def read_outages(source: Any) -> list[Outage]:
             stream = open(source, encoding="utf-8-sig", newline="")  # noqa: SIM115
         except OSError as exc:
             raise TableFormatError(name, name, f"cannot be read ({exc.strerror})") from None
-    out: list[Outage] = []
     with stream:
         reader = csv.DictReader(stream)
-        missing = [c for c in OUTAGE_COLUMNS[:3] if c not in (reader.fieldnames or [])]
-        if missing:
-            raise TableFormatError(
-                f"{name} header",
-                missing[0],
-                f"is a missing column (columns: {', '.join(reader.fieldnames or [])})",
-            )
-        for n, row in enumerate(reader, 1):
-            values = {}
-            for column in ("start", "end"):
-                try:
-                    values[column] = parse_instant(row[column] or "", column)
-                except InputError as exc:
-                    raise TableFormatError.at(
-                        name, n, column, row[column], exc.problem, exc.hint
-                    ) from None
-            flag = (row.get("planned") or "").strip().lower()
-            if flag not in _TRUE + _FALSE:
-                raise TableFormatError.at(
-                    name, n, "planned", row.get("planned"), "must be true or false"
-                )
+        try:
+            return _outages(reader, name, parse_instant)
+        except csv.Error as exc:
+            # the csv reader's count: a DictReader's own is of the last row it returned
+            line = reader.reader.line_num
+            raise TableFormatError(f"{name} line {line}", "", f"is not valid CSV ({exc})") from None
+        except UnicodeDecodeError as exc:
+            raise TableFormatError(name, "", f"is not UTF-8 text ({exc.reason})") from None
+
+
+def _outages(reader: Any, name: str, parse_instant: Any) -> list[Outage]:
+    """The outages of a log's rows (``reader`` a ``csv.DictReader``)."""
+    out: list[Outage] = []
+    missing = [c for c in OUTAGE_COLUMNS[:3] if c not in (reader.fieldnames or [])]
+    if missing:
+        raise TableFormatError(
+            f"{name} header",
+            missing[0],
+            f"is a missing column (columns: {', '.join(reader.fieldnames or [])})",
+        )
+    for n, row in enumerate(reader, 1):
+        values = {}
+        for column in ("start", "end"):
             try:
-                out.append(
-                    Outage(values["start"], values["end"], row["service"] or "", flag in _TRUE)
-                )
+                values[column] = parse_instant(row[column] or "", column)
             except InputError as exc:
                 raise TableFormatError.at(
-                    name, n, "end" if exc.field == "end" else "service", exc.value, exc.problem
+                    name, n, column, row[column], exc.problem, exc.hint
                 ) from None
+        flag = (row.get("planned") or "").strip().lower()
+        if flag not in _TRUE + _FALSE:
+            raise TableFormatError.at(
+                name, n, "planned", row.get("planned"), "must be true or false"
+            )
+        try:
+            out.append(Outage(values["start"], values["end"], row["service"] or "", flag in _TRUE))
+        except InputError as exc:
+            raise TableFormatError.at(
+                name, n, "end" if exc.field == "end" else "service", exc.value, exc.problem
+            ) from None
     return out
 
 
