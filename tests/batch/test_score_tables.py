@@ -300,3 +300,25 @@ def test_bad_arguments() -> None:
         score(tf, ef.drop(columns=["seq"]), POLICY, now=NOW)
     with pytest.raises(InputError, match="policy"):
         score(tf, ef, "support", now=NOW)  # type: ignore[arg-type]
+
+
+def test_text_columns_hold_only_the_categories_they_use() -> None:
+    """A results column's categories are the values it holds, not the labels the
+    replay shared between columns (no ghost categories in value_counts)."""
+    pd = pytest.importorskip("pandas")
+    from slaclock.batch import score, tables_from_tickets
+    from slaclock.policy_files import example_policy
+    from slaclock.samples import load_sample
+
+    tickets, now = load_sample()
+    tk, ev = tables_from_tickets(tickets[:200])
+    results, _ = score(tk, ev, example_policy(), now=now)
+    for name in ("team", "severity", "metric", "status", "outcome", "target", "policy"):
+        col = results[name]
+        assert isinstance(col.dtype, pd.CategoricalDtype)
+        used = set(col.dropna().unique())
+        assert set(col.cat.categories) == used, name
+    pa = pytest.importorskip("pyarrow")
+    table, _ = score(pa.Table.from_pandas(tk), pa.Table.from_pandas(ev), example_policy(), now=now)
+    team = table.column("team").combine_chunks()
+    assert set(team.dictionary.to_pylist()) == set(team.drop_null().to_pylist())

@@ -53,6 +53,19 @@ class Text:
         """The rows ``idx``."""
         return Text(self.codes[idx], self.labels)
 
+    def compact(self) -> Text:
+        """The same column with only the labels some row uses (categories without ghosts)."""
+        if not self.labels:
+            return self
+        valid = self.codes >= 0
+        used = np.bincount(self.codes[valid], minlength=len(self.labels)) > 0
+        if used.all():
+            return self
+        lut = np.full(len(self.labels) + 1, -1, dtype=np.int64)
+        lut[np.flatnonzero(used)] = np.arange(int(used.sum()), dtype=np.int64)
+        codes = lut[self.codes].astype(self.codes.dtype, copy=False)
+        return Text(codes, [v for v, u in zip(self.labels, used, strict=True) if u])
+
     def __len__(self) -> int:
         return len(self.codes)
 
@@ -357,6 +370,7 @@ def _build_pandas(data: Mapping[str, Any], kinds: Kinds) -> Any:
         elif kind == "duration":
             cols[name] = pd.Series(values.view("m8[us]"), copy=False)
         elif isinstance(values, Text):
+            values = values.compact()
             cols[name] = pd.Series(
                 pd.Categorical.from_codes(values.codes, categories=values.labels)
             )
@@ -426,6 +440,7 @@ def _build_arrow(data: Mapping[str, Any], kinds: Kinds) -> Any:
             typ = pa.timestamp("us", tz="UTC") if kind == "instant" else pa.duration("us")
             arrays.append(pa.array(values, type=typ, mask=null if null.any() else None))
         elif isinstance(values, Text):
+            values = values.compact()
             null = values.codes < 0
             idx = pa.array(values.codes.astype(np.int32), mask=null if null.any() else None)
             arrays.append(pa.DictionaryArray.from_arrays(idx, pa.array(values.labels, pa.string())))
