@@ -447,6 +447,17 @@ def _result_from_cells(cells: dict[str, Any], file: str, row: int) -> Result:
                 values[name] = str(raw)
         except (ValueError, KeyError, TypeError) as exc:
             raise TableFormatError.at(file, row, name, raw, str(exc).split("\n")[0]) from None
+        except OverflowError:
+            problem = (
+                "is longer than a duration holds (999999999 days)"
+                if name in DURATION_FIELDS
+                else "holds an instant outside what a datetime holds (years 1 to 9999 in UTC)"
+                if name in ("earlier", "warnings")
+                else "is outside the instants a datetime holds (years 1 to 9999 in UTC)"
+            )
+            raise TableFormatError.at(file, row, name, raw, problem) from None
+        except RecursionError:
+            raise TableFormatError.at(file, row, name, raw, "is JSON nested too deep") from None
     return Result(**values)
 
 
@@ -531,6 +542,12 @@ def read_results(
                 raise TableFormatError(
                     name, None, f"is not JSON ({exc.msg}, line {exc.lineno})"
                 ) from None
+            except UnicodeDecodeError as exc:
+                raise TableFormatError(name, None, f"is not UTF-8 text ({exc.reason})") from None
+            except RecursionError:
+                raise TableFormatError(name, None, "is not JSON (nested too deep)") from None
+            except ValueError as exc:  # an integer of more digits than int() reads
+                raise TableFormatError(name, None, f"is not JSON ({exc})") from None
         if not isinstance(data, list):
             raise TableFormatError(name, None, "must hold one JSON array of result objects")
         for i, rec in enumerate(data):
@@ -540,14 +557,25 @@ def read_results(
     else:
         with open(file, encoding="utf-8", newline="") as f:
             reader = csv.DictReader(f)
-            header = reader.fieldnames or []
-            for col in RESULT_FIELDS:
-                if col not in header:
-                    raise TableFormatError(
-                        f"{name} header", col, f"is a missing column (columns: {', '.join(header)})"
-                    )
-            for i, rec in enumerate(reader):
-                results.append(_result_from_cells(rec, name, i + 1))
+            try:
+                header = reader.fieldnames or []
+                for col in RESULT_FIELDS:
+                    if col not in header:
+                        raise TableFormatError(
+                            f"{name} header",
+                            col,
+                            f"is a missing column (columns: {', '.join(header)})",
+                        )
+                for i, rec in enumerate(reader):
+                    results.append(_result_from_cells(rec, name, i + 1))
+            except csv.Error as exc:
+                # the csv reader's count: a DictReader's own is of the last row it returned
+                line = reader.reader.line_num
+                raise TableFormatError(
+                    f"{name} line {line}", None, f"is not valid CSV ({exc})"
+                ) from None
+            except UnicodeDecodeError as exc:
+                raise TableFormatError(name, None, f"is not UTF-8 text ({exc.reason})") from None
     if library == "results":
         return results
     from slaclock.batch.scoring import results_frame

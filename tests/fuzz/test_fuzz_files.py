@@ -202,3 +202,75 @@ class TestFoundByFuzzing:
         assert str(info.value) == (
             f"{path} line 8: is not valid CSV (field larger than field limit (131072)) (got '')"
         )
+
+    @pytest.mark.parametrize(
+        ("column", "value", "problem"),
+        [
+            ("goal", 10**30, "is longer than a duration holds (999999999 days)"),
+            (
+                "start",
+                "0001-01-01T00:00:00+01:00",
+                "is outside the instants a datetime holds (years 1 to 9999 in UTC)",
+            ),
+            (
+                "warnings",
+                [{"label": "50%", "at": "9999-12-31T23:00:00-05:00"}],
+                "holds an instant outside what a datetime holds (years 1 to 9999 in UTC)",
+            ),
+            ("earlier", "[" * 100_000 + "]" * 100_000, "is JSON nested too deep"),
+        ],
+    )
+    def test_a_results_cell_past_what_python_holds_is_named(
+        self, column: str, value: Any, problem: str
+    ) -> None:
+        # was: OverflowError ("Python int too large to convert to C int", "date value out of
+        # range") and RecursionError, raw
+        records = [dict(RECORDS[0], **{column: value})]
+        with (
+            temp_file(json.dumps(records), ".json") as path,
+            pytest.raises(TableFormatError) as info,
+        ):
+            read_results(path)
+        name = os.path.basename(path)
+        assert str(info.value).startswith(f"{name} row 1, column {column}: {problem} (got ")
+
+    @pytest.mark.parametrize("suffix", [".csv", ".json"])
+    def test_a_results_file_that_is_not_utf8_is_named(self, suffix: str) -> None:
+        # was: UnicodeDecodeError
+        text = RESULTS_CSV if suffix == ".csv" else RESULTS_JSON
+        raw = text.encode()[:300] + b"\x80" + text.encode()[300:]
+        with temp_file(raw, suffix) as path, pytest.raises(TableFormatError) as info:
+            read_results(path)
+        name = os.path.basename(path)
+        assert str(info.value) == f"{name}: is not UTF-8 text (invalid start byte) (got None)"
+
+    def test_a_results_json_file_nested_too_deep_is_named(self) -> None:
+        # was: RecursionError from the JSON parser
+        with (
+            temp_file("[" * 100_000 + "]" * 100_000, ".json") as path,
+            pytest.raises(TableFormatError) as info,
+        ):
+            read_results(path)
+        name = os.path.basename(path)
+        assert str(info.value) == f"{name}: is not JSON (nested too deep) (got None)"
+
+    def test_a_results_json_file_with_an_integer_of_5000_digits_is_named(self) -> None:
+        # was: ValueError "Exceeds the limit (4300 digits) for integer string conversion"
+        with temp_file("9" * 5000, ".json") as path, pytest.raises(TableFormatError) as info:
+            read_results(path)
+        name = os.path.basename(path)
+        assert str(info.value).startswith(
+            f"{name}: is not JSON (Exceeds the limit (4300 digits) for integer string conversion"
+        )
+
+    def test_a_results_csv_cell_past_the_field_limit_is_named(self) -> None:
+        # was: _csv.Error "field larger than field limit (131072)"
+        lines = RESULTS_CSV.count("\n")
+        text = RESULTS_CSV + '"' + "x" * 200_000 + '"\n'
+        with temp_file(text, ".csv") as path, pytest.raises(TableFormatError) as info:
+            read_results(path)
+        name = os.path.basename(path)
+        assert str(info.value) == (
+            f"{name} line {lines + 1}: is not valid CSV (field larger than field limit "
+            "(131072)) (got None)"
+        )
