@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import csv
 import datetime as dt
+import io
 import os
 import pickle
 import signal
@@ -332,6 +334,46 @@ def line_edits(draw: st.DrawFn, text: str, max_edits: int = 3) -> str:
         else:
             lines.insert(i, draw(odd_text))
     return "\n".join(lines)
+
+
+# ---- tables ---------------------------------------------------------------------------
+
+
+def cells(text: str) -> list[list[str]]:
+    """The rows of CSV text."""
+    return list(csv.reader(io.StringIO(text)))
+
+
+def csv_text(rows: list[list[Any]]) -> str:
+    """Rows as CSV text (``\\n`` line ends)."""
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    return out.getvalue()
+
+
+@st.composite
+def cell_edits(draw: st.DrawFn, text: str) -> str:
+    """A CSV table with cells replaced, rows deleted or repeated, cells added or dropped."""
+    rows = cells(text)
+    for _ in range(draw(st.integers(1, 4))):
+        r = draw(st.integers(0, len(rows) - 1))
+        row = rows[r]
+        op = draw(st.sampled_from(["cell", "cell", "cell", "delete", "repeat", "add", "drop"]))
+        if op == "cell" and row:
+            c = draw(st.integers(0, len(row) - 1))
+            others = [x[c] for x in rows if len(x) > c]
+            row[c] = draw(st.one_of(odd_text, st.sampled_from(others)))
+        elif op == "delete":
+            del rows[r]
+        elif op == "repeat":
+            rows.insert(r, list(row))
+        elif op == "add":
+            row.append(draw(odd_text))
+        elif op == "drop" and row:
+            row.pop()
+        if not rows:
+            break
+    return csv_text(rows)
 
 
 @contextlib.contextmanager

@@ -12,17 +12,15 @@ exactly as before.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import os
 import tempfile
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from fuzzing import attempt, check_error, line_edits, odd_text, temp_file
-from hypothesis import given
+from fuzzing import attempt, cell_edits, check_error, line_edits, odd_text, temp_file
+from hypothesis import given, reject
 from hypothesis import strategies as st
 
 import slaclock.errors
@@ -68,46 +66,14 @@ def _tables_text(tickets: list[Ticket]) -> tuple[str, str]:
     with tempfile.TemporaryDirectory() as d:
         tp, ep = os.path.join(d, "tickets.csv"), os.path.join(d, "events.csv")
         write_tables(tickets, tp, ep)
-        with open(tp, encoding="utf-8") as f, open(ep, encoding="utf-8") as g:
+        with (
+            open(tp, encoding="utf-8", newline="") as f,
+            open(ep, encoding="utf-8", newline="") as g,
+        ):
             return f.read(), g.read()
 
 
 TICKETS_CSV, EVENTS_CSV = _tables_text(SEED)
-
-
-def _cells(text: str) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(text)))
-
-
-def _csv(rows: list[list[Any]]) -> str:
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerows(rows)
-    return out.getvalue()
-
-
-@st.composite
-def cell_edits(draw: st.DrawFn, text: str) -> str:
-    """A CSV table with cells replaced, rows deleted or repeated, cells added or dropped."""
-    rows = _cells(text)
-    for _ in range(draw(st.integers(1, 4))):
-        r = draw(st.integers(0, len(rows) - 1))
-        row = rows[r]
-        op = draw(st.sampled_from(["cell", "cell", "cell", "delete", "repeat", "add", "drop"]))
-        if op == "cell" and row:
-            c = draw(st.integers(0, len(row) - 1))
-            others = [x[c] for x in rows if len(x) > c]
-            row[c] = draw(st.one_of(odd_text, st.sampled_from(others)))
-        elif op == "delete":
-            del rows[r]
-        elif op == "repeat":
-            rows.insert(r, list(row))
-        elif op == "add":
-            row.append(draw(odd_text))
-        elif op == "drop" and row:
-            row.pop()
-        if not rows:
-            break
-    return _csv(rows)
 
 
 @st.composite
@@ -379,7 +345,10 @@ class TestScoreFrames:
         from slaclock.batch import score
 
         tickets, events, touched = case
-        tf, ef = _frame(lib, tickets), _frame(lib, events)
+        try:
+            tf, ef = _frame(lib, tickets), _frame(lib, events)
+        except UnicodeEncodeError:  # Arrow and polars text is UTF-8: no lone surrogates
+            reject()
         got = attempt(lambda: score(tf, ef, BOOK, now=NOW, on_error="mark"))
         assert not isinstance(got, SlaClockError), f"on_error='mark' raised {got!r}"
         n = len(tickets["ticket_id"])
