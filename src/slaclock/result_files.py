@@ -445,7 +445,10 @@ def _result_from_cells(cells: dict[str, Any], file: str, row: int) -> Result:
                 values[name] = _decode_list(name, raw)
             else:
                 values[name] = str(raw)
-        except (ValueError, KeyError, TypeError) as exc:
+        except KeyError as exc:  # an entry of earlier or warnings without one of its keys
+            problem = f"has an entry without the key {exc.args[0]!r}"
+            raise TableFormatError.at(file, row, name, raw, problem) from None
+        except (ValueError, TypeError) as exc:
             raise TableFormatError.at(file, row, name, raw, str(exc).split("\n")[0]) from None
         except OverflowError:
             problem = (

@@ -274,3 +274,17 @@ class TestFoundByFuzzing:
             f"{name} line {lines + 1}: is not valid CSV (field larger than field limit "
             "(131072)) (got None)"
         )
+
+    def test_an_entry_of_earlier_without_a_key_names_the_key(self) -> None:
+        # was: "row 1, column earlier: 'due'" (the KeyError's text alone)
+        records = [dict(RECORDS[0], earlier=[{"severity": "P2"}])]
+        with (
+            temp_file(json.dumps(records), ".json") as path,
+            pytest.raises(TableFormatError) as info,
+        ):
+            read_results(path)
+        name = os.path.basename(path)
+        assert str(info.value) == (
+            f"{name} row 1, column earlier: has an entry without the key 'due' "
+            "(got [{'severity': 'P2'}])"
+        )
