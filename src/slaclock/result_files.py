@@ -388,14 +388,21 @@ def _decode_list(kind: str, value: Any) -> tuple[Any, ...]:
     if kind == "earlier":
         return tuple(
             EarlierSeverity(
-                severity=str(d["severity"]),
+                severity=_text(d["severity"]),
                 due=None if d["due"] is None else _parse_instant(d["due"]),
                 breached=bool(d["breached"]),
                 changed_at=_parse_instant(d["changed_at"]),
             )
             for d in items
         )
-    return tuple(WarningHit(label=str(d["label"]), at=_parse_instant(d["at"])) for d in items)
+    return tuple(WarningHit(label=_text(d["label"]), at=_parse_instant(d["at"])) for d in items)
+
+
+def _text(value: object) -> str:
+    """A text cell; a lone surrogate (JSON's ``"\\ud800"``) is no text a file can hold."""
+    text = str(value)
+    text.encode("utf-8")  # UnicodeEncodeError, a ValueError, names the character
+    return text
 
 
 def _result_from_cells(cells: dict[str, Any], file: str, row: int) -> Result:
@@ -444,7 +451,7 @@ def _result_from_cells(cells: dict[str, Any], file: str, row: int) -> Result:
             elif name in ("earlier", "warnings"):
                 values[name] = _decode_list(name, raw)
             else:
-                values[name] = str(raw)
+                values[name] = _text(raw)
         except KeyError as exc:  # an entry of earlier or warnings without one of its keys
             problem = f"has an entry without the key {exc.args[0]!r}"
             raise TableFormatError.at(file, row, name, raw, problem) from None

@@ -288,3 +288,25 @@ class TestFoundByFuzzing:
             f"{name} row 1, column earlier: has an entry without the key 'due' "
             "(got [{'severity': 'P2'}])"
         )
+
+    @pytest.mark.parametrize(
+        ("column", "value"),
+        [
+            ("ticket_id", "\ud800"),
+            ("warnings", [{"label": "\udfff", "at": "2026-03-02T14:00:00Z"}]),
+        ],
+    )
+    def test_a_lone_surrogate_in_a_json_results_file_is_named(
+        self, column: str, value: Any
+    ) -> None:
+        # was: read, then write_results failed with UnicodeEncodeError on the same results
+        records = [dict(RECORDS[0], **{column: value})]
+        with (
+            temp_file(json.dumps(records), ".json") as path,
+            pytest.raises(TableFormatError) as info,
+        ):
+            read_results(path)
+        name = os.path.basename(path)
+        assert str(info.value).startswith(
+            f"{name} row 1, column {column}: 'utf-8' codec can't encode character"
+        )
