@@ -33,6 +33,7 @@ import re
 import threading
 from collections.abc import Iterator, Sequence
 from fractions import Fraction
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from slaclock._files import atomic_path
@@ -61,7 +62,7 @@ _TARGET = "#d62728"
 # rcParams are global: the SVG settings are swapped in under this lock, and the
 # charts' style is set on each artist rather than through rc_context
 _SVG_LOCK = threading.Lock()
-_SVG_RC = {"svg.hashsalt": "slaclock", "svg.fonttype": "none"}
+_SVG_RC = MappingProxyType({"svg.hashsalt": "slaclock", "svg.fonttype": "none"})
 
 
 def have_matplotlib() -> bool:

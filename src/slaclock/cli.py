@@ -31,6 +31,7 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -1666,30 +1667,32 @@ REPORT_TABLES = (
 """The tables of ``slaclock report`` (:meth:`SlaReport.tables <slaclock.sla_report.SlaReport.tables>`),
 in the order printed; ``--format csv --table NAME`` prints one."""
 
-_REPORT_TITLES = {
-    "compliance": "Compliance by severity and metric (external targets)",
-    "monthly": "Compliance per period",
-    "internal": "Internal targets (OLAs) by team",
-    "service_levels": 'Service levels ("X% within Y")',
-    "percentiles": "Business time used (stopped clocks, nearest-rank percentiles)",
-    "distributions": "Business time used as % of the goal (stopped clocks)",
-    "breaches": "Breaches (by breach instant)",
-    "at_risk": "At risk (running clocks, soonest due first)",
-    "availability": "Availability inside service hours",
-    "availability_credits": "Service credits: availability",
-    "compliance_credits": "Service credits: compliance",
-    "error_counts": "Error counts",
-}
+_REPORT_TITLES = MappingProxyType(
+    {
+        "compliance": "Compliance by severity and metric (external targets)",
+        "monthly": "Compliance per period",
+        "internal": "Internal targets (OLAs) by team",
+        "service_levels": 'Service levels ("X% within Y")',
+        "percentiles": "Business time used (stopped clocks, nearest-rank percentiles)",
+        "distributions": "Business time used as % of the goal (stopped clocks)",
+        "breaches": "Breaches (latest deadline missed first)",
+        "at_risk": "At risk (running clocks, soonest due first)",
+        "availability": "Availability inside service hours",
+        "availability_credits": "Service credits: availability",
+        "compliance_credits": "Service credits: compliance",
+        "error_counts": "Error counts",
+    }
+)
 
 # the aligned text leaves out columns that make wide tables unreadable (CSV and JSON keep all)
-_REPORT_TEXT_COLUMNS = {
+_REPORT_TEXT_COLUMNS = MappingProxyType({
     "breaches": ("ticket_id", "target", "team", "cycle", "status", "due", "breached_at", "overdue_by"),
     "at_risk": ("ticket_id", "target", "team", "cycle", "due", "used", "remaining", "next_event_at"),
     "availability": ("service", "period", "open_time", "downtime", "maintenance", "outages",
                      "availability", "target", "left", "met"),
     "monthly": ("severity", "metric", "period", "met", "breached", "pending", "compliance",
                 "required", "meets_required"),
-}  # fmt: skip
+})  # fmt: skip
 
 _REPORT_HELP = """\
 input: a results file written by `slaclock score` or `slaclock demo` (CSV, JSON or

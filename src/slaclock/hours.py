@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from types import MappingProxyType
 from typing import Final
 
 import attrs
@@ -23,20 +24,22 @@ _DAY_US: Final = 86_400 * _SECOND_US
 
 #: Weekday keys, Monday first (``date.weekday()`` order).
 WEEKDAYS: Final = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_DAY_NAMES: Final = {
-    **{d: i for i, d in enumerate(WEEKDAYS)},
-    **{
-        n: i
-        for i, n in enumerate(
-            ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-        )
-    },
-    **{n: i for i, n in enumerate(("mo", "tu", "we", "th", "fr", "sa", "su"))},
-    "tues": 1,
-    "wednes": 2,
-    "thur": 3,
-    "thurs": 3,
-}
+_DAY_NAMES: Final = MappingProxyType(
+    {
+        **{d: i for i, d in enumerate(WEEKDAYS)},
+        **{
+            n: i
+            for i, n in enumerate(
+                ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+            )
+        },
+        **{n: i for i, n in enumerate(("mo", "tu", "we", "th", "fr", "sa", "su"))},
+        "tues": 1,
+        "wednes": 2,
+        "thur": 3,
+        "thurs": 3,
+    }
+)
 _TIME_RE: Final = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?$")
 
 

@@ -52,6 +52,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from importlib import resources
 from importlib.resources.abc import Traversable
+from types import MappingProxyType
 from typing import IO, Any, TypeVar
 
 import attrs
@@ -230,12 +231,14 @@ _REGIONS = (("us", 60.0), ("uk", 40.0))
 _CHANNELS = (("email", 50.0), ("web", 30.0), ("phone", 20.0))
 _PRODUCTS = (("platform", 40.0), ("billing", 25.0), ("mobile", 20.0), ("api", 15.0))
 # severity mix by tier: few P1, premium customers report more urgent issues
-_SEVERITY_WEIGHTS = {
-    "platinum": (4.0, 16.0, 45.0, 35.0),
-    "gold": (3.0, 13.0, 46.0, 38.0),
-    "silver": (2.0, 11.0, 45.0, 42.0),
-    "bronze": (1.5, 9.0, 44.0, 45.5),
-}
+_SEVERITY_WEIGHTS = MappingProxyType(
+    {
+        "platinum": (4.0, 16.0, 45.0, 35.0),
+        "gold": (3.0, 13.0, 46.0, 38.0),
+        "silver": (2.0, 11.0, 45.0, 42.0),
+        "bronze": (1.5, 9.0, 44.0, 45.5),
+    }
+)
 # Agents' delays as fractions of a goal: log-normal with these medians and spreads.
 # P(fraction > 1), the share of late answers, is about 8% for first replies and
 # 10% for a team's hold on a ticket; a few tickets are also forgotten in a queue.
