@@ -306,3 +306,25 @@ class TestScore:
             main(["score", "--help"])
         out = capsys.readouterr().out
         assert "exit codes:" in out and "--keep-going" in out and "parquet" in out
+
+
+def test_score_records_the_policy_file_it_used(tmp_path: Path) -> None:
+    """The results of `slaclock score` carry the provenance of the policy file (issue 7)."""
+    import hashlib
+
+    from slaclock.policy_files import example_policy_path
+    from slaclock.provenance import read_provenance
+    from slaclock.samples import sample_files
+
+    tickets, events = sample_files()
+    policy = tmp_path / "policy.toml"
+    policy.write_bytes(example_policy_path().read_bytes())
+    out = tmp_path / "results.csv"
+    code = main(
+        ["score", "--tickets", str(tickets), "--events", str(events), "--policy", str(policy),
+         "--now", "2026-10-31T00:00:00Z", "--out", str(out)]
+    )  # fmt: skip
+    assert code == 0
+    record = read_provenance(out)
+    assert record["policy"] == "Acme support"
+    assert hashlib.sha256(policy.read_bytes()).hexdigest() in record.values()

@@ -358,7 +358,7 @@ def demo(
     add("")
     add(f"Already breached and still running at now: {breached_open} clocks")
     add("")
-    rows = write_results(results, results_path)
+    rows = write_results(results, results_path, policy=book)
     tickets_file, events_file = sample_files()
     add(f"Wrote {rows} result rows to {results_path} (one per ticket, target and cycle).")
     add("Score your own tables:")
@@ -474,6 +474,7 @@ def score(args: argparse.Namespace) -> int:
     """
     from slaclock.evaluation import evaluate
     from slaclock.policy_files import load_policy
+    from slaclock.provenance import provenance
     from slaclock.result_files import FORMATS, write_results
     from slaclock.samples import parse_instant, scan_tables
 
@@ -521,7 +522,9 @@ def score(args: argparse.Namespace) -> int:
     for err in bad:
         _error(err)
     try:
-        rows = write_results(results, args.out, format=fmt)
+        rows = write_results(
+            results, args.out, format=fmt, provenance=provenance(book, policy_file=args.policy)
+        )
     except OSError as exc:
         _error(f"{args.out}: cannot be written ({exc.strerror})")
         return 2
@@ -559,6 +562,7 @@ def _score_chunks(
     from slaclock.batch._outputs import open_sink
     from slaclock.batch._pieces import Labels
     from slaclock.batch.files import Run, Sink
+    from slaclock.provenance import provenance
 
     labels = Labels(tickets=str(args.tickets), events=str(args.events), base=1)
     try:
@@ -604,7 +608,8 @@ def _score_chunks(
             self.inner.add(results, errors)
 
     try:
-        with open_sink(str(args.out), fmt, run.id_type) as sink:
+        record = provenance(book, policy_file=args.policy)
+        with open_sink(str(args.out), fmt, run.id_type, provenance=record) as sink:
             run.run(Report(sink))
     except Stop:
         return 2
