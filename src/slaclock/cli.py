@@ -277,6 +277,7 @@ def demo(
     policy: PolicyBook | None = None,
     progress: bool | None = None,
     format: str = "table",
+    neutralise_formulas: bool = False,
 ) -> int:
     """Score the bundled sample and print compliance, the tickets at risk, and the results file.
 
@@ -398,7 +399,13 @@ def demo(
         "results_file": results_path,
         "report_command": demo_report_command(results_path),
     }
-    _emit(format, out or sys.stdout, sheets=[Sheet("compliance", external_rows)], document=document)
+    _emit(
+        format,
+        out or sys.stdout,
+        sheets=[Sheet("compliance", external_rows)],
+        document=document,
+        neutralise=neutralise_formulas,
+    )
     return 0
 
 
@@ -523,7 +530,11 @@ def score(args: argparse.Namespace) -> int:
         _error(err)
     try:
         rows = write_results(
-            results, args.out, format=fmt, provenance=provenance(book, policy_file=args.policy)
+            results,
+            args.out,
+            format=fmt,
+            provenance=provenance(book, policy_file=args.policy),
+            neutralise_formulas=args.neutralise_formulas,
         )
     except OSError as exc:
         _error(f"{args.out}: cannot be written ({exc.strerror})")
@@ -609,7 +620,13 @@ def _score_chunks(
 
     try:
         record = provenance(book, policy_file=args.policy)
-        with open_sink(str(args.out), fmt, run.id_type, provenance=record) as sink:
+        with open_sink(
+            str(args.out),
+            fmt,
+            run.id_type,
+            provenance=record,
+            neutralise_formulas=args.neutralise_formulas,
+        ) as sink:
             run.run(Report(sink))
     except Stop:
         return 2
@@ -861,13 +878,17 @@ class Sheet:
 
         return [line(cols), "-" * (sum(widths) + 2 * (len(widths) - 1)), *(line(r) for r in cells)]
 
-    def write_csv(self, out: TextIO) -> None:
-        """RFC 4180: a header row, then one row per record (CRLF line ends)."""
+    def write_csv(self, out: TextIO, *, neutralise: bool = False) -> None:
+        """RFC 4180: a header row, then one row per record (CRLF line ends); ``neutralise``
+        prefixes cells a spreadsheet would run as formulas with ``'``."""
+        from slaclock.result_files import neutralise_formula
+
         writer = csv.writer(out, lineterminator="\r\n")
         if self.columns:
             writer.writerow(self.columns)
         for row in self.rows:
-            writer.writerow([_csv_cell(row.get(c)) for c in self.columns])
+            cells = [_csv_cell(row.get(c)) for c in self.columns]
+            writer.writerow([neutralise_formula(c) for c in cells] if neutralise else cells)
 
 
 def _emit(
@@ -880,6 +901,7 @@ def _emit(
     head: Sequence[str] = (),
     tail: Sequence[str] = (),
     text_sheets: Sequence[Sheet] | None = None,
+    neutralise: bool = False,
 ) -> None:
     """Print a command's output: ``table`` (``head``, each of ``text_sheets`` (default
     ``sheets``) with its title, ``tail``), ``csv`` (the sheet named ``csv_sheet``, default
@@ -889,7 +911,7 @@ def _emit(
         return
     if fmt == "csv":
         name = csv_sheet or sheets[0].name
-        next(s for s in sheets if s.name == name).write_csv(out)
+        next(s for s in sheets if s.name == name).write_csv(out, neutralise=neutralise)
         return
     lines = list(head)
     for sheet in sheets if text_sheets is None else text_sheets:
@@ -940,6 +962,15 @@ def _add_format(p: argparse.ArgumentParser, *, tables: Sequence[str] = ()) -> No
             default=tables[0],
             help=f"the table --format csv prints (default: {tables[0]})",
         )
+    _add_neutralise(p)
+
+
+def _add_neutralise(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--neutralise-formulas",
+        action="store_true",
+        help="CSV for spreadsheets: prefix cells that would run as formulas (=, +, -, @) with '",
+    )
 
 
 def _add_progress(p: argparse.ArgumentParser) -> None:
@@ -1174,6 +1205,7 @@ def check_olas(args: argparse.Namespace, out: TextIO) -> int:
     _emit(
         args.format,
         out,
+        neutralise=args.neutralise_formulas,
         sheets=[
             Sheet("chains", rows),
             Sheet("spans", spans, columns=("policy", "valid_from", "chain", "start", "end")),
@@ -1444,7 +1476,15 @@ def due_command(args: argparse.Namespace, out: TextIO) -> int:
             else f"breached  no, {_human_duration(record['left'])} left"
         )
     sheet = Sheet("due", [record])
-    _emit(args.format, out, sheets=[sheet], document=record, head=lines, text_sheets=[])
+    _emit(
+        args.format,
+        out,
+        sheets=[sheet],
+        document=record,
+        head=lines,
+        text_sheets=[],
+        neutralise=args.neutralise_formulas,
+    )
     return 1 if args.fail_if_breached and breached else 0
 
 
@@ -1637,6 +1677,7 @@ def calendar_show(args: argparse.Namespace, out: TextIO) -> int:
     _emit(
         args.format,
         out,
+        neutralise=args.neutralise_formulas,
         text_sheets=[Sheet("days", text_days)],
         sheets=[
             Sheet(
@@ -1789,12 +1830,20 @@ def report_command(args: argparse.Namespace, out: TextIO) -> int:
             raise _UsageError(
                 f"{exc.filename or args.png}: cannot be written ({exc.strerror})"
             ) from None
-    _print_report(report, args.format, args.table, out, written)
+    _print_report(
+        report, args.format, args.table, out, written, neutralise=args.neutralise_formulas
+    )
     return 0
 
 
 def _print_report(
-    report: SlaReport, fmt: str, table: str, out: TextIO, written: Sequence[str]
+    report: SlaReport,
+    fmt: str,
+    table: str,
+    out: TextIO,
+    written: Sequence[str],
+    *,
+    neutralise: bool = False,
 ) -> None:
     tables = report.tables()
     meta = {
@@ -1841,6 +1890,7 @@ def _print_report(
     _emit(
         fmt,
         out,
+        neutralise=neutralise,
         sheets=sheets,
         document={**meta, "tables": {name: tables.get(name, []) for name in REPORT_TABLES}},
         csv_sheet=table,
@@ -2027,6 +2077,7 @@ def what_if_command(args: argparse.Namespace, out: TextIO) -> int:
     _emit(
         args.format,
         out,
+        neutralise=args.neutralise_formulas,
         sheets=[Sheet("what_if", text_rows if args.format == "table" else records, zone=zone)],
         document={
             "current": str(args.policy),
@@ -2132,6 +2183,7 @@ def _parser() -> argparse.ArgumentParser:
         help="the instant to measure at, ISO 8601 with offset (2026-10-31T00:00:00Z)",
     )
     s.add_argument("--out", required=True, metavar="PATH", help="the results file to write")
+    _add_neutralise(s)
     s.add_argument(
         "--format",
         choices=("csv", "json", "parquet"),
@@ -2364,7 +2416,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "demo":
             if args.calendars:
                 return calendars_demo()
-            return demo(results_path=args.out, progress=args.progress, format=args.format)
+            return demo(
+                results_path=args.out,
+                progress=args.progress,
+                format=args.format,
+                neutralise_formulas=args.neutralise_formulas,
+            )
         if args.command == "calendar":
             if args.calendar_command is None:
                 args.calendar_help()

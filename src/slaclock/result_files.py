@@ -42,6 +42,7 @@ import csv
 import datetime as dt
 import json
 import os
+import re
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -65,6 +66,7 @@ __all__ = [
     "encode_earlier",
     "encode_warnings",
     "format_seconds",
+    "neutralise_formula",
     "read_results",
     "result_record",
     "result_row",
@@ -230,6 +232,29 @@ def _format_of(path: str | os.PathLike[str], format: str | None) -> str:
     return format
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+
+
+def neutralise_formula(cell: str) -> str:
+    """A CSV cell made safe for a spreadsheet: text that would start a formula gets a ``'``.
+
+    A cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
+    return is run as a formula by spreadsheet programs (CSV injection);
+    prefixed with a single quote it is shown as text. Numbers (``-0.5``) are
+    left as they are.
+
+    >>> from slaclock.result_files import neutralise_formula
+    >>> neutralise_formula("=1+2"), neutralise_formula("-3.5"), neutralise_formula("T-1")
+    ("'=1+2", '-3.5', 'T-1')
+
+    .. versionadded:: 0.1
+    """
+    if cell.startswith(_FORMULA_START) and not _NUMBER.match(cell):
+        return "'" + cell
+    return cell
+
+
 def write_results(
     results: Iterable[Result | Evaluation],
     path: str | os.PathLike[str],
@@ -237,6 +262,7 @@ def write_results(
     format: str | None = None,
     policy: Policy | PolicyBook | None = None,
     provenance: bool | Mapping[str, str] = True,
+    neutralise_formulas: bool = False,
 ) -> int:
     """Write results to a file, one row per ticket, target and cycle.
 
@@ -262,6 +288,12 @@ def write_results(
         ``<path>.provenance.json`` written atomically with the data and
         holding its SHA-256 (without a record, a sidecar left by an earlier
         write is removed). The same results give byte-identical files.
+    neutralise_formulas
+        CSV only: prefix text cells that a spreadsheet would run as a formula
+        (starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return)
+        with ``'`` (:func:`neutralise_formula`), for files opened in a
+        spreadsheet. Numbers are left alone. Off by default: the file then
+        reads back exactly.
 
     Returns
     -------
@@ -301,7 +333,10 @@ def write_results(
                 writer = csv.writer(f, lineterminator="\n")
                 writer.writerow(RESULT_FIELDS)
                 for r in rows:
-                    writer.writerow(result_row(r).values())
+                    cells = list(result_row(r).values())
+                    if neutralise_formulas:
+                        cells = [neutralise_formula(c) for c in cells]
+                    writer.writerow(cells)
         if fmt != "parquet":
             # the sidecar first: a data file is never newer than the record that describes it
             if record is not None:

@@ -86,10 +86,18 @@ def _columns(results: Any) -> dict[str, list[Any]]:
 class TextSink(Sink):
     """Results written as CSV or JSON text (``fmt``), piece by piece."""
 
-    def __init__(self, path: str, fmt: str, provenance: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        path: str,
+        fmt: str,
+        provenance: Mapping[str, str] | None = None,
+        *,
+        neutralise_formulas: bool = False,
+    ) -> None:
         self.path = path
         self.fmt = fmt
         self.provenance = provenance
+        self.neutralise = neutralise_formulas
         self.temp = _temp_name(path)
         self.file: IO[str] | None = None
         self.rows = 0
@@ -110,8 +118,13 @@ class TextSink(Sink):
         cols = _columns(results)
         assert self.file is not None
         if self.fmt == "csv":
+            from slaclock.result_files import neutralise_formula
+
             for i in range(n):
-                self.writer.writerow([_cell(name, cols[name][i]) for name in RESULT_FIELDS])
+                cells = [_cell(name, cols[name][i]) for name in RESULT_FIELDS]
+                if self.neutralise:
+                    cells = [neutralise_formula(c) for c in cells]
+                self.writer.writerow(cells)
         else:
             write = self.file.write
             for i in range(n):
@@ -172,11 +185,13 @@ def open_sink(
     *,
     policy: Policy | PolicyBook | None = None,
     provenance: bool | Mapping[str, str] = True,
+    neutralise_formulas: bool = False,
 ) -> Sink:
     """The sink of a results file of format ``fmt`` (``csv``, ``json``, ``parquet``).
 
-    ``policy`` and ``provenance`` as for :func:`~slaclock.result_files.write_results`:
-    the provenance record goes to the Parquet metadata or the CSV/JSON sidecar.
+    ``policy``, ``provenance`` and ``neutralise_formulas`` (CSV only) as for
+    :func:`~slaclock.result_files.write_results`: the provenance record goes
+    to the Parquet metadata or the CSV/JSON sidecar.
     """
     if provenance is True:
         from slaclock.provenance import provenance as make
@@ -190,4 +205,4 @@ def open_sink(
         raise InputError("provenance", provenance, "must be True, False or a mapping of text")
     if fmt == "parquet":
         return ParquetSink(path, None, id_type, text_ids=True, provenance=record)
-    return TextSink(path, fmt, record)
+    return TextSink(path, fmt, record, neutralise_formulas=neutralise_formulas)
