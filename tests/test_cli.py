@@ -148,7 +148,10 @@ class TestScore:
         self, capsys: pytest.CaptureFixture[str]
     ) -> None:
         assert self.score() == 0
-        assert "scored 2 tickets: 5 results -> results.csv" in capsys.readouterr().out
+        assert (
+            "read 2 ticket rows: 2 tickets scored + 0 ticket rows not scored (errors above) = 2; 5 result rows -> results.csv"
+            in capsys.readouterr().out
+        )
         with open("results.csv", newline="") as f:
             rows = list(csv.DictReader(f))
         assert tuple(rows[0]) == RESULT_FIELDS
@@ -242,7 +245,10 @@ class TestScore:
         captured = capsys.readouterr()
         assert captured.err.startswith("slaclock: error: events.csv row 6, column kind: ")
         assert len(captured.err.splitlines()) == 1
-        assert "scored 1 tickets: 3 results" in captured.out
+        assert (
+            "1 tickets scored + 1 ticket rows not scored (errors above) = 2; 3 result rows"
+            in captured.out
+        )
         with open("results.csv", newline="") as f:
             assert {r["ticket_id"] for r in csv.DictReader(f)} == {"A"}
 
@@ -328,3 +334,38 @@ def test_score_records_the_policy_file_it_used(tmp_path: Path) -> None:
     record = read_provenance(out)
     assert record["policy"] == "Acme support"
     assert hashlib.sha256(policy.read_bytes()).hexdigest() in record.values()
+
+
+@pytest.mark.parametrize("chunked", [False, True])
+def test_score_reconciles_its_counts(
+    tmp_path: Path, chunked: bool, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Every ticket row is scored or reported, and the summary line says so (issue 7)."""
+    if chunked:
+        pytest.importorskip("pyarrow")
+    from slaclock.policy_files import example_policy_path
+    from slaclock.samples import sample_files
+
+    tickets_file, events_file = sample_files()
+    tickets = tickets_file.read_text().splitlines()[:6]  # header + 5 tickets
+    ids = {line.split(",")[0] for line in tickets[1:]}
+    events = [line for line in events_file.read_text().splitlines() if line.split(",")[0] in ids]
+    tickets[2] = tickets[2].replace(",P", ",", 1)  # an empty severity: one bad ticket row
+    events = [
+        events_file.read_text().splitlines()[0],
+        *events,
+        "GHOST,1,2026-01-05T10:00:00Z,status,new",
+    ]
+    t, e = tmp_path / "t.csv", tmp_path / "e.csv"
+    t.write_text("\n".join(tickets) + "\n")
+    e.write_text("\n".join(events) + "\n")
+    argv = ["score", "--tickets", str(t), "--events", str(e), "--policy", str(example_policy_path()),
+            "--now", "2026-10-31T00:00:00Z", "--out", str(tmp_path / "r.csv"), "--keep-going"]  # fmt: skip
+    if chunked:
+        argv += ["--chunk-tickets", "2"]
+    assert main(argv) == 1
+    out = capsys.readouterr().out
+    assert out.startswith(
+        "read 5 ticket rows: 4 tickets scored + 1 ticket rows not scored (errors above) = 5; "
+        "events of 1 unknown ticket ids left out (errors above); "
+    ), out

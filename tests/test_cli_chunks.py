@@ -75,7 +75,7 @@ class TestTheSameFiles:
     ) -> None:
         code, out, err = run(capsys, "t.csv", "e.csv", f"text.{fmt}")
         assert (code, err) == (0, "")
-        assert out.startswith("scored 150 tickets: ")
+        assert out.startswith("read 150 ticket rows: 150 tickets scored + 0 ticket rows not scored")
         code, out2, err = run(
             capsys, "t.parquet", "e.parquet", f"chunks.{fmt}", "--chunk-tickets", "13"
         )
@@ -178,9 +178,8 @@ class TestTheSameMessages:
         assert not Path("r.csv").exists()
         code, out, err = run(capsys, "t.parquet", "e.parquet", "r.csv", "--keep-going")
         assert code == 1 and len(err.splitlines()) == 1
-        assert out.startswith("scored 29 tickets: ") and out.endswith(
-            "; 1 bad tickets skipped (see above)\n"
-        )
+        assert out.startswith("read 30 ticket rows: 29 tickets scored + 1 ticket rows not scored")
+        assert out.endswith(" result rows -> r.csv\n")
 
 
 @pytest.mark.usefixtures("sample_files")

@@ -540,10 +540,23 @@ def score(args: argparse.Namespace) -> int:
         _error(f"{args.out}: cannot be written ({exc.strerror})")
         return 2
     print(
-        f"scored {scored} tickets: {rows} results -> {args.out}"
-        + (f"; {len(bad)} bad tickets skipped (see above)" if bad else "")
+        _reconciled(read.ticket_rows, scored, read.ticket_rows - scored, read.orphans)
+        + f"; {rows} result rows -> {args.out}"
     )
     return 1 if bad else 0
+
+
+def _reconciled(ticket_rows: int, scored: int, failed: int, orphans: int) -> str:
+    """The counts of a scoring run, reconciled: every ticket row is scored or reported."""
+    assert scored + failed == ticket_rows, (scored, failed, ticket_rows)  # nothing lost
+    text = (
+        f"read {ticket_rows} ticket rows: "
+        f"{scored} tickets scored + {failed} ticket rows not scored (errors above) "
+        f"= {ticket_rows}"
+    )
+    if orphans:
+        text += f"; events of {orphans} unknown ticket ids left out (errors above)"
+    return text
 
 
 def _streams(args: argparse.Namespace) -> bool:
@@ -636,9 +649,10 @@ def _score_chunks(
     except SlaClockError as exc:
         _error(exc)
         return 2
+    t = run.totals
     print(
-        f"scored {run.totals.scored} tickets: {run.totals.results} results -> {args.out}"
-        + (f"; {bad} bad tickets skipped (see above)" if bad else "")
+        _reconciled(t.tickets, t.scored, t.failed, t.orphans)
+        + f"; {t.results} result rows -> {args.out}"
     )
     return 1 if bad else 0
 

@@ -769,6 +769,11 @@ class TableRead:
         in file and row order.
     tickets_file, events_file
         The file names used in messages.
+    ticket_rows, event_rows
+        The data rows of each table (for reconciling counts: every ticket row
+        is either a ticket of ``tickets`` or part of a bad ticket of ``errors``).
+    orphans
+        How many ticket ids of the events table are not in the tickets table.
     """
 
     tickets: tuple[Ticket, ...]
@@ -776,6 +781,9 @@ class TableRead:
     tickets_file: str
     events_file: str
     _rows: Mapping[str, _Rows] = attrs.field(alias="rows", repr=False)
+    ticket_rows: int = 0
+    event_rows: int = 0
+    orphans: int = 0
 
     def locate(self, ticket_id: str | int, error: SlaClockError) -> TableFormatError:
         """Name the row and column of an error about a ticket read from the tables.
@@ -972,9 +980,11 @@ def scan_tables(
     header = next(rows)
     assert isinstance(header, list)
     attr_cols = [c for c in header if c not in TICKETS_COLUMNS]
+    ticket_rows = event_rows = 0
     for item in rows:
         assert isinstance(item, tuple)
         n, row = item
+        ticket_rows += 1
         if "" in row:
             fail(
                 row.get("ticket_id") or f"\0row{n}",
@@ -1015,6 +1025,7 @@ def scan_tables(
     for item in rows:
         assert isinstance(item, tuple)
         n, row = item
+        event_rows += 1
         if "" in row:
             tid = row.get("ticket_id", "")
             fail(
@@ -1120,7 +1131,16 @@ def scan_tables(
         return (0 if err.file == tname else 1, err.row or 0)
 
     every = sorted([*errors.values(), *orphans.values()], key=position)
-    return TableRead(tuple(tickets), tuple(every), tname, ename, rows=where)
+    return TableRead(
+        tuple(tickets),
+        tuple(every),
+        tname,
+        ename,
+        rows=where,
+        ticket_rows=ticket_rows,
+        event_rows=event_rows,
+        orphans=len(orphans),
+    )
 
 
 def _check_order(found: list[tuple[int, int, Event]], ename: str) -> TableFormatError | None:
