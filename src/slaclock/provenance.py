@@ -117,6 +117,7 @@ def provenance(
     Examples
     --------
     >>> from slaclock.policy_files import example_policy
+    >>> from slaclock.provenance import provenance
     >>> record = provenance(example_policy())
     >>> record["policy"], record["result_schema_version"], len(record["policy_sha256"])
     ('Acme support', '1', 64)
@@ -154,6 +155,7 @@ def policy_fingerprint(policy: Policy | PolicyBook) -> str:
     """The SHA-256 (hex) of the canonical form of a policy or policy book (see the module docs).
 
     >>> from slaclock.policy_files import example_policy
+    >>> from slaclock.provenance import policy_fingerprint, provenance
     >>> policy_fingerprint(example_policy()) == provenance(example_policy())["policy_sha256"]
     True
     """
@@ -163,6 +165,7 @@ def policy_fingerprint(policy: Policy | PolicyBook) -> str:
 def sidecar_path(path: str | os.PathLike[str]) -> str:
     """The provenance sidecar of a CSV or JSON result file.
 
+    >>> from slaclock.provenance import sidecar_path
     >>> sidecar_path("scores/results.csv")
     'scores/results.csv.provenance.json'
     """
