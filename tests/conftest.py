@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 settings.register_profile(
@@ -42,3 +43,18 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 # helper modules of the tests (not test modules): their imports need the optional
 # libraries, which the test modules that use them ask for with importorskip
 collect_ignore = ["batch/export_cases.py"]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under the ``ci`` profile the fuzz tests are left to their own step of .ci/run.
+
+    ``HYPOTHESIS_PROFILE=fuzz pytest -m fuzz`` runs them there with 1,000
+    examples each and a fresh seed, instead of a second time at the ``ci``
+    profile in the main step. A plain ``pytest`` (the ``dev`` profile) runs them.
+    """
+    if os.environ.get("HYPOTHESIS_PROFILE") != "ci" or "fuzz" in (config.option.markexpr or ""):
+        return
+    skip = pytest.mark.skip(reason="under the ci profile the fuzz tests run in their own step")
+    for item in items:
+        if item.get_closest_marker("fuzz") is not None:
+            item.add_marker(skip)

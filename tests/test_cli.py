@@ -45,9 +45,11 @@ class TestCalendarsDemo:
         )
         assert "slaclock demo" in out.stdout
 
-    def test_no_command_prints_help_and_exits_2(self, capsys: pytest.CaptureFixture[str]) -> None:
+    def test_no_command_is_a_one_line_usage_error(self, capsys: pytest.CaptureFixture[str]) -> None:
         assert main([]) == 2
-        assert "demo" in capsys.readouterr().out
+        err = capsys.readouterr().err
+        assert err.startswith("slaclock: error: a command is required: demo, score")
+        assert len(err.splitlines()) == 1
 
     def test_unknown_command_is_a_usage_error(self) -> None:
         with pytest.raises(SystemExit) as info:

@@ -353,8 +353,12 @@ class TestCalendarShow:
         assert code == 2
         assert err.startswith("slaclock: error: ") and message in err and err.count("\n") == 1
 
-    def test_calendar_without_a_subcommand_prints_help_and_exits_2(
+    def test_calendar_without_a_subcommand_is_a_one_line_usage_error(
         self, capsys: pytest.CaptureFixture[str]
     ) -> None:
         assert main(["calendar"]) == 2
-        assert "show" in capsys.readouterr().out
+        err = capsys.readouterr().err
+        assert err == (
+            "slaclock: error: calendar: a question is required: show "
+            "(see 'slaclock calendar --help')\n"
+        )

@@ -2115,7 +2115,8 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         command = self.prog.removeprefix("slaclock").strip()
         where = f"{command}: " if command else ""
-        self.exit(2, f"slaclock: error: {where}{message} (see '{self.prog} --help')\n")
+        text = f"{where}{message} (see '{self.prog} --help')".translate(_CONTROL)
+        self.exit(2, f"slaclock: error: {text}\n")
 
 
 def _sub(
@@ -2389,8 +2390,19 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+_CONTROL = MappingProxyType(
+    {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F)} | {0x0A: "\\n", 0x0D: "\\r", 0x09: "\\t"}
+)
+
+
 def _error(message: object) -> None:
-    print(f"slaclock: error: {message}", file=sys.stderr)
+    """One line on stderr: control characters of the message (from file names, cells or
+    arguments) are escaped, so an error is always exactly one line."""
+    text = str(message).translate(_CONTROL)
+    print(f"slaclock: error: {text}", file=sys.stderr)
+
+
+_COMMANDS = ("demo", "score", "report", "what-if", "check-olas", "due", "calendar")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -2414,8 +2426,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     parser = _parser()
     args = parser.parse_args(argv)
+    for name, value in sorted(vars(args).items()):
+        texts = value if isinstance(value, list) else [value]
+        for text in texts:
+            if isinstance(text, str) and "\x00" in text:  # no file name or value holds one
+                _error(f"--{name.replace('_', '-')}: must not contain a NUL byte (got {text!r})")
+                return 2
     if args.command is None:
-        parser.print_help()
+        _error("a command is required: " + ", ".join(_COMMANDS) + " (see 'slaclock --help')")
         return 2
     if args.command == "score":
         return score(args)
@@ -2438,7 +2456,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
         if args.command == "calendar":
             if args.calendar_command is None:
-                args.calendar_help()
+                _error("calendar: a question is required: show (see 'slaclock calendar --help')")
                 return 2
             return calendar_show(args, out)
         return commands[args.command](args, out)
