@@ -2390,8 +2390,11 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+# C0 and C1 controls and the Unicode line and paragraph separators: anything a reader might
+# take for a line break
 _CONTROL = MappingProxyType(
-    {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F)} | {0x0A: "\\n", 0x0D: "\\r", 0x09: "\\t"}
+    {c: f"\\x{c:02x}" for c in (*range(0x20), *range(0x7F, 0xA0))}
+    | {0x2028: "\\u2028", 0x2029: "\\u2029", 0x0A: "\\n", 0x0D: "\\r", 0x09: "\\t"}
 )
 
 

@@ -27,8 +27,6 @@ from slaclock.policy_files import example_policy_path
 
 pytestmark = pytest.mark.fuzz
 
-EXAMPLES = 300 if os.environ.get("HYPOTHESIS_PROFILE") == "fuzz" else 40
-
 TICKETS = "ticket_id,severity,created_at,tier,region\nT1,P2,2026-03-02T14:00:00Z,gold,us\n"
 EVENTS = (
     "ticket_id,seq,at,kind,value\n"
@@ -166,7 +164,7 @@ def inside(folder: Path) -> Iterator[None]:
         os.chdir(before)
 
 
-@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])  # examples: the profile's
 @given(data=st.data())
 def test_any_arguments_end_in_an_exit_code(folder: Path, data: st.DataObject) -> None:
     args = data.draw(argv(folder))
