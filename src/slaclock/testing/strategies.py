@@ -14,6 +14,13 @@ Correlate calendars and instants with an anchor date: draw
 :func:`calendars`, :func:`instants` and :func:`pauses`, so that holidays,
 overrides and instants land near each other.
 
+Installing slaclock also registers strategies for its main value types
+through a ``hypothesis`` entry point, so ``st.from_type(Calendar)``,
+``st.from_type(Ticket)``, ``st.from_type(Policy)`` (and ``st.builds`` of
+functions annotated with them) work with no setup; the hook,
+``_hypothesis_setup_hook``, lists what each type draws. Hypothesis skips every
+entry point when ``HYPOTHESIS_NO_PLUGINS`` is set.
+
 Examples
 --------
 >>> from hypothesis import given
@@ -21,6 +28,13 @@ Examples
 >>> @given(sst.calendars(), sst.durations())
 ... def test_due_of_zero(cal, d):
 ...     pass
+>>> from hypothesis import HealthCheck, settings, strategies as st
+>>> from slaclock import Calendar
+>>> @settings(max_examples=5, database=None, suppress_health_check=[HealthCheck.too_slow])
+... @given(st.from_type(Calendar))
+... def test_every_calendar_round_trips(cal):
+...     assert Calendar.from_dict(cal.to_dict()) == cal
+>>> test_every_calendar_round_trips()
 """
 
 from __future__ import annotations
@@ -33,8 +47,8 @@ from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import attrs
 from dateutil.rrule import MONTHLY, rrule, weekday
-from hypothesis import strategies as st
 
 from slaclock.calendars import Calendar, CombinedCalendar, WeeklyCalendar
 from slaclock.hours import WeeklyHours
@@ -50,6 +64,7 @@ from slaclock.policies import (
     InternalTarget,
     Metric,
     Policy,
+    PolicyBook,
     Reopen,
     Target,
     WarningRule,
@@ -66,6 +81,55 @@ from slaclock.tickets import (
     Ticket,
     Update,
 )
+
+
+def _hypothesis_setup_hook() -> None:
+    """Register slaclock's strategies with ``st.from_type``; hypothesis calls this.
+
+    The ``hypothesis`` entry point of slaclock's package metadata
+    (``pyproject.toml``) names this function; hypothesis calls it once, when
+    it is imported, in every environment where slaclock is installed.
+
+    - ``Calendar``: :func:`calendars` or :func:`combined_calendars`;
+      ``WeeklyCalendar``: :func:`calendars`; ``CombinedCalendar``:
+      :func:`combined_calendars`;
+    - ``Policy``: :func:`policies`; ``PolicyBook``: a book of one policy, or
+      of two versions (the second with a ``valid_from``);
+    - ``Ticket``: the ticket of :func:`ticket_cases`;
+    - ``Event`` and each event type: one event at an :func:`instants` draw,
+      labelled with the statuses (:data:`TICKET_STATUSES`), teams
+      (:data:`TEAMS`) and severities (``"P1"``-``"P3"``) of :func:`policies`.
+
+    Every strategy has its defaults, and shrinks to the shrink target named
+    in its docstring (``Calendar.weekly("UTC", "Mon-Fri 09:00-17:00")`` for a
+    calendar). A ticket and a policy drawn by two ``from_type`` calls are
+    independent: to evaluate a ticket under a policy, draw the ticket with
+    :func:`tickets` of that policy, or draw :func:`ticket_cases`.
+    """
+    # Defined above the module's own ``import hypothesis``: importing hypothesis runs
+    # the entry points, and when this module is what imports hypothesis first,
+    # hypothesis loads it half-initialised and calls this function at once. So it
+    # names only what is imported above, and registers functions of the type, which
+    # hypothesis calls on first use, when the module is complete.
+    from hypothesis import strategies as hst
+
+    registered: dict[type, Any] = {
+        Calendar: lambda _: hst.one_of(calendars(), combined_calendars()),
+        WeeklyCalendar: lambda _: calendars(),
+        CombinedCalendar: lambda _: combined_calendars(),
+        Policy: lambda _: policies(),
+        PolicyBook: lambda _: _policy_books(),
+        Ticket: lambda _: ticket_cases().map(lambda case: case[0]),
+        Event: lambda _: _events(),
+    }
+    events = (StatusChange, AgentReply, CustomerReply, Update, Assignment, SeverityChange, Cancel)
+    registered.update(dict.fromkeys(events, lambda kind: _event_strategy(kind)))
+    for kind, strategy in registered.items():
+        hst.register_type_strategy(kind, strategy)
+
+
+# Imported after the hook: see the comment in it.
+from hypothesis import strategies as st  # noqa: E402
 
 __all__ = [
     "HARD_ZONES",
@@ -1163,3 +1227,56 @@ def ticket_cases(
         internal=internal,
         uniform_cycles=uniform_cycles,
     )
+
+
+# ---------------------------------------------------------------------------
+# What the ``hypothesis`` entry point registers (see _hypothesis_setup_hook)
+
+#: The concrete event types, the shrink target (a status change) first.
+_EVENT_TYPES: tuple[type[Event], ...] = (
+    StatusChange,
+    AgentReply,
+    CustomerReply,
+    Update,
+    Assignment,
+    SeverityChange,
+    Cancel,
+)
+
+
+def _event_strategy(kind: type[Event]) -> st.SearchStrategy[Event]:
+    """One event of type ``kind`` at an :func:`instants` draw, labelled as :func:`policies` labels.
+
+    Shrinks to ``kind`` at midnight UTC of the first transition date of 2011
+    minus 10 days (``status="new"``, ``team="tier1"``, ``severity="P1"``).
+    """
+    at = instants()
+    if kind is StatusChange:
+        return st.builds(StatusChange, at, status=st.sampled_from([n for n, _ in TICKET_STATUSES]))
+    if kind is AgentReply:
+        return st.builds(AgentReply, at, public=st.sampled_from((True, False)))
+    if kind is Assignment:
+        return st.builds(Assignment, at, team=st.sampled_from(TEAMS))
+    if kind is SeverityChange:
+        return st.builds(SeverityChange, at, severity=st.sampled_from(("P1", "P2", "P3")))
+    if kind is Cancel:
+        return st.builds(Cancel, at, reason=st.sampled_from(("", "merged", "spam")))
+    return st.builds(kind, at)
+
+
+def _events() -> st.SearchStrategy[Event]:
+    """An event of any concrete type. Shrinks to the shrink target of a status change."""
+    return st.one_of([_event_strategy(kind) for kind in _EVENT_TYPES])
+
+
+@st.composite
+def _policy_books(draw: st.DrawFn) -> PolicyBook:
+    """A book of one policy, or of two versions (the second with a ``valid_from``).
+
+    Shrinks to a book of the shrink target of :func:`policies` alone.
+    """
+    first = draw(policies())
+    if not draw(st.booleans()):
+        return PolicyBook([first])
+    later = attrs.evolve(draw(policies()), valid_from=draw(instants()))
+    return PolicyBook([first, later])
