@@ -12,6 +12,8 @@ Every error raised for bad input is an :class:`InputError` (and so a
         UnknownSeverityError, TableFormatError (file, row, column)
       NoOpenTimeError(SlaClockError)               a search passed its horizon
     SlaClockWarning(UserWarning)
+      HolidayDataWarning
+      SlaClockDeprecationWarning(SlaClockWarning, DeprecationWarning)
 
 Errors keep all their constructor arguments in ``args`` so they pickle
 (they cross process pools, Dask and Spark).
@@ -34,6 +36,7 @@ __all__ = [
     "OverrideConflictError",
     "PolicyError",
     "PolicyFormatError",
+    "SlaClockDeprecationWarning",
     "SlaClockError",
     "SlaClockWarning",
     "SpanError",
@@ -242,3 +245,17 @@ class SlaClockWarning(UserWarning):
 
 class HolidayDataWarning(SlaClockWarning):
     """Holiday data is partial: a year the ``holidays`` package does not cover, or skipped ICS events."""
+
+
+class SlaClockDeprecationWarning(SlaClockWarning, DeprecationWarning):
+    """A public name or behaviour is deprecated and will go in a later major release.
+
+    The message names what to use instead and the release that deprecated
+    it. It is a :class:`DeprecationWarning`, so Python shows it where your
+    code calls slaclock directly (``__main__``) and under pytest, and hides it
+    elsewhere; it is also a :class:`SlaClockWarning`, so
+    ``-W error::slaclock.errors.SlaClockWarning`` catches it with the others.
+    See the versioning and deprecation policy in the documentation.
+
+    .. versionadded:: 0.1
+    """
