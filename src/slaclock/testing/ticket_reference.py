@@ -154,6 +154,7 @@ Examples
 >>> from slaclock.calendars import Calendar
 >>> from slaclock.policies import BusinessTime, Policy, Target
 >>> from slaclock.tickets import StatusChange, Ticket
+>>> from slaclock.testing.ticket_reference import ref_evaluate
 >>> cal = Calendar.weekly("UTC", "Mon-Fri 09:00-17:00")
 >>> policy = Policy(
 ...     "support",
@@ -197,7 +198,7 @@ from slaclock.tickets import Assignment, Cancel, Event, SeverityChange, StatusCh
 
 __all__ = ["RESULT_FIELDS", "ref_evaluate"]
 
-#: The result schema (issue 4, version 1): field names in column order.
+#: The field names of the result schema (version 1) in column order.
 RESULT_FIELDS = (
     "ticket_id",
     "policy",
