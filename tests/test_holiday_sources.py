@@ -207,3 +207,25 @@ class TestReadOnlyAndPartialData:
         src = HolidaySource.country("IN")
         with pytest.warns(HolidayDataWarning, match="year 2100"):
             src.names_in_year(2100)
+
+
+def test_a_holiday_rule_that_repeats_within_a_day_is_refused() -> None:
+    """A rule of holidays names dates: FREQ=MINUTELY walked every minute of the years asked
+    about (10 s for one question; found by the fuzz tests), now refused when read."""
+    from slaclock.errors import InputError
+    from slaclock.holiday_sources import HolidaySource
+
+    for rule in (
+        "DTSTART:20240101\nRRULE:FREQ=MINUTELY",
+        "DTSTART:20240101\nRRULE:FREQ=DAILY;BYHOUR=1,2",
+    ):
+        with pytest.raises(InputError, match="a holiday rule names dates") as info:
+            HolidaySource.from_dict({"dates": [], "rules": [{"rule": rule, "name": "x"}]})
+        assert info.value.field == "holidays.rules[0].rule"
+    ok = HolidaySource.from_dict(
+        {
+            "dates": [],
+            "rules": [{"rule": "DTSTART:20240101\nRRULE:FREQ=YEARLY", "name": "New Year"}],
+        }
+    )
+    assert ok.rules

@@ -14,6 +14,7 @@ daily rule); the set is then known to be complete and is never walked again.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import threading
 import warnings
 from bisect import bisect_left, bisect_right
@@ -56,6 +57,25 @@ def canonical_rule(rule: object, field: str) -> str:
     except (ValueError, TypeError, KeyError, IndexError, OverflowError, DeprecationWarning) as exc:
         raise InputError(field, rule, f"is not an RFC 5545 recurrence rule ({exc})") from exc
     return str(single) if isinstance(single, rrule_type) else text
+
+
+#: Parts of a rule that repeat within a day: a rule of dates needs none, and ``dateutil``
+#: would walk every hour, minute or second of the years asked about.
+_SUB_DAILY = re.compile(
+    r"(?:^|[:;])\s*(?:FREQ\s*=\s*(?:HOURLY|MINUTELY|SECONDLY)|BY(?:HOUR|MINUTE|SECOND)\s*=)"
+)
+
+
+def check_dates_rule(text: str, rule: object, field: str, what: str) -> None:
+    """Reject a rule of dates that repeats within a day (its expansion would take minutes or hours)."""
+    for line in text.upper().splitlines():
+        if line.lstrip().startswith(("RRULE", "EXRULE")) and _SUB_DAILY.search(line):
+            raise InputError(
+                field,
+                rule,
+                f"{what} names dates: its rule must repeat daily or less often",
+                "use FREQ=DAILY, WEEKLY, MONTHLY or YEARLY, without BYHOUR, BYMINUTE or BYSECOND",
+            )
 
 
 class Expansion:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, ClassVar, Literal
 
@@ -38,7 +37,7 @@ from slaclock._instants import (
     us_to_td,
     zone_key,
 )
-from slaclock._recurrence import Expansion, canonical_rule
+from slaclock._recurrence import Expansion, canonical_rule, check_dates_rule
 from slaclock._timeline import Intervals, Timeline, TimelineCache, clip, intersect, merge, union
 from slaclock.errors import (
     CalendarFormatError,
@@ -81,7 +80,7 @@ class RecurringOverride:
     ) -> RecurringOverride:
         """Read a ``dateutil.rrule.rrule`` or rule text (``EXDATE``/``RDATE`` allowed), and span text(s)."""
         text = canonical_rule(rule, field)
-        _check_dates_rule(text, rule, field)
+        check_dates_rule(text, rule, field, "a recurring override")
         return cls(text, parse_day_spans(spans, hours_field or f"{field}[{text!r}]"))
 
     @functools.cached_property
@@ -94,25 +93,6 @@ class RecurringOverride:
 
     def __repr__(self) -> str:
         return f"RecurringOverride({self.rule!r}, {[str(s) for s in self.spans]!r})"
-
-
-#: Parts of a rule that repeat within a day: a recurring override names dates, and
-#: ``dateutil`` would walk every hour, minute or second of the years asked about.
-_SUB_DAILY = re.compile(
-    r"(?:^|[:;])\s*(?:FREQ\s*=\s*(?:HOURLY|MINUTELY|SECONDLY)|BY(?:HOUR|MINUTE|SECOND)\s*=)"
-)
-
-
-def _check_dates_rule(text: str, rule: object, field: str) -> None:
-    """Reject a rule that repeats within a day (its expansion would take minutes or hours)."""
-    for line in text.upper().splitlines():
-        if line.lstrip().startswith(("RRULE", "EXRULE")) and _SUB_DAILY.search(line):
-            raise InputError(
-                field,
-                rule,
-                "a recurring override names dates: its rule must repeat daily or less often",
-                "use FREQ=DAILY, WEEKLY, MONTHLY or YEARLY, without BYHOUR, BYMINUTE or BYSECOND",
-            )
 
 
 @attrs.frozen(repr=False)

@@ -20,7 +20,7 @@ from typing import Any, Literal
 import attrs
 
 from slaclock._instants import parse_date
-from slaclock._recurrence import Expansion, canonical_rule
+from slaclock._recurrence import Expansion, canonical_rule, check_dates_rule
 from slaclock.errors import HolidayDataWarning, InputError, UnknownHolidaySourceError
 
 __all__ = ["HolidaySource"]
@@ -452,7 +452,9 @@ def _read_rule(value: object, field: str) -> tuple[str, str, int]:
     days = value.get("days", 1)
     if isinstance(days, bool) or not isinstance(days, int) or days < 1:
         raise InputError(f"{field}.days", days, "must be a whole number of days >= 1")
-    return canonical_rule(value["rule"], f"{field}.rule"), str(value.get("name", "holiday")), days
+    text = canonical_rule(value["rule"], f"{field}.rule")
+    check_dates_rule(text, value["rule"], f"{field}.rule", "a holiday rule")
+    return text, str(value.get("name", "holiday")), days
 
 
 def _as_date(value: object) -> dt.date:
