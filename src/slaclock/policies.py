@@ -450,6 +450,8 @@ def _choices(value: object) -> tuple[tuple[str, Calendar], ...]:
         raise InputError("calendars", value, "must map attribute values to calendars")
     out: dict[str, Calendar] = {}
     for pair in items:
+        if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+            raise InputError("calendars", pair, "must be (attribute value, Calendar) pairs")
         key, cal = pair
         if not isinstance(cal, Calendar):
             raise InputError(f"calendars[{key!r}]", cal, "must be a Calendar")
@@ -517,12 +519,17 @@ def _clauses(value: object) -> tuple[tuple[str, frozenset[Any]], ...]:
     for name, allowed in items:
         if not isinstance(name, str) or not name:
             raise InputError("when", name, "attribute names must be non-empty text")
-        if isinstance(allowed, frozenset):
-            values = allowed
-        elif isinstance(allowed, (list, tuple, set)):
-            values = frozenset(allowed)
-        else:
-            values = frozenset([allowed])
+        try:
+            if isinstance(allowed, frozenset):
+                values = allowed
+            elif isinstance(allowed, (list, tuple, set)):
+                values = frozenset(allowed)
+            else:
+                values = frozenset([allowed])
+        except TypeError:  # a list or a mapping among the values
+            raise InputError(
+                f"when.{name}", allowed, "values must be single values such as text or numbers"
+            ) from None
         if not values:
             raise InputError(f"when.{name}", allowed, "must list at least one value")
         out.append((name, values))
@@ -585,24 +592,23 @@ _DEFAULT_STOP: Final = MappingProxyType(
 def _statuses(value: object) -> tuple[tuple[str, ClockState], ...] | None:
     if value is None:
         return None
-    if not isinstance(value, Mapping):
-        if isinstance(value, tuple):
-            value = dict(value)
-        else:
-            raise InputError(
-                "statuses", value, "must map status names to running, paused or stopped"
-            )
-    out = []
-    for name, state in value.items():
+    if isinstance(value, Mapping):
+        pairs: Iterable[tuple[object, object]] = value.items()
+    elif isinstance(value, tuple) and all(isinstance(p, tuple) and len(p) == 2 for p in value):
+        pairs = value  # (name, state) pairs, as the attribute holds them
+    else:
+        raise InputError("statuses", value, "must map status names to running, paused or stopped")
+    out: dict[str, ClockState] = {}
+    for name, state in pairs:
         if not isinstance(name, str) or not name.strip():
             raise InputError("statuses", name, "status names must be non-empty text")
         try:
-            out.append((name, state if isinstance(state, ClockState) else ClockState(state)))
+            out[name] = state if isinstance(state, ClockState) else ClockState(state)
         except ValueError:
             raise InputError(
                 f"statuses.{name}", state, "must be 'running', 'paused' or 'stopped'"
             ) from None
-    return tuple(out)
+    return tuple(out.items())
 
 
 def _triggers(value: object) -> tuple[Trigger, ...]:
@@ -759,8 +765,12 @@ def _seq(value: object, field: str) -> tuple[Any, ...]:
     return tuple(value)
 
 
-def _labels(value: Iterable[str]) -> tuple[str, ...]:
-    return _seq(value, "labels")
+def _severities(value: Iterable[str]) -> tuple[str, ...]:
+    return _seq(value, "severities")
+
+
+def _teams(value: Iterable[str]) -> tuple[str, ...]:
+    return _seq(value, "teams")
 
 
 def _targets(value: Iterable[Target]) -> tuple[Target, ...]:
@@ -814,7 +824,7 @@ class Chain:
     """
 
     severity: str
-    teams: tuple[str, ...] = attrs.field(converter=_labels)
+    teams: tuple[str, ...] = attrs.field(converter=_teams)
     metric: Metric = attrs.field(default=Metric.RESOLUTION, converter=_metric)
 
     def __attrs_post_init__(self) -> None:
@@ -879,7 +889,7 @@ class Policy:
     """
 
     name: str
-    severities: tuple[str, ...] = attrs.field(converter=_labels)
+    severities: tuple[str, ...] = attrs.field(converter=_severities)
     _statuses: tuple[tuple[str, ClockState], ...] = attrs.field(
         converter=_statuses, alias="statuses"
     )
