@@ -124,6 +124,8 @@ def test_the_canonical_form_of_each_kind_of_value() -> None:
     # whatever the hash seed
     assert canonical({"b", 2, "a"}, zones) == {"set": ["a", "b", 2]}
     assert canonical(frozenset({1.5}), zones) == {"set": [{"float": "1.5"}]}
+    # a mapping is its sorted [key, value] pairs
+    assert canonical({"b": 1, "a": 2.5}, zones) == {"mapping": [["a", {"float": "2.5"}], ["b", 1]]}
     assert zones == set()
     canonical(Calendar.weekly("Asia/Tokyo", "Mon-Fri 09:00-17:00"), zones)
     assert zones == {"Asia/Tokyo"}
