@@ -167,8 +167,11 @@ class HolidaySource:
                         lines.append(f"{key}:{v.to_ical().decode()}")
                 try:
                     text = canonical_rule("\n".join(lines), f"{field}.events[{i}]")
+                    check_dates_rule(text, name, f"{field}.events[{i}]", "a holiday event")
                 except InputError as exc:
-                    raise UnknownHolidaySourceError(exc.field, exc.value, exc.problem) from exc
+                    raise UnknownHolidaySourceError(
+                        exc.field, exc.value, exc.problem, exc.hint
+                    ) from exc
                 rules.append((text, name, days))
             else:
                 for k in range(days):
