@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
 from fractions import Fraction
 
@@ -122,3 +123,42 @@ def test_bad_schedules_and_fees_are_named() -> None:
         availability_credits(_availability(dt.timedelta(0)), SCHEDULE, fee={"web": 10})
     with pytest.raises(InputError, match="fee"):
         compliance_credits([], SCHEDULE, fee=1.5)  # type: ignore[arg-type]
+
+
+def test_tiers_as_pairs_or_tier_values_are_sorted_highest_threshold_first() -> None:
+    schedule = CreditSchedule([CreditTier("99%", "10%"), ("99.9%", "5%")])
+    assert schedule.tiers == (
+        CreditTier(Fraction(999, 1000), Fraction(1, 20)),
+        CreditTier(Fraction(99, 100), Fraction(1, 10)),
+    )
+
+
+@pytest.mark.parametrize(
+    ("build", "message"),
+    [
+        (
+            lambda: CreditSchedule(5),
+            "tiers: must map thresholds to credits ({'99.9%': '10%'}) (got 5)",
+        ),
+        (
+            lambda: CreditSchedule("99%: 10%"),
+            "tiers: must map thresholds to credits ({'99.9%': '10%'}) (got '99%: 10%')",
+        ),
+        (
+            lambda: CreditSchedule([("99%",)]),
+            "tiers[0]: must be a (below, credit) pair (got ('99%',))",
+        ),
+        (
+            lambda: availability_credits([5], CreditSchedule({"99%": "10%"}), fee=10),  # type: ignore[list-item]
+            "rows: must be AvailabilityRow values (got 5)",
+        ),
+        (
+            lambda: compliance_credits([5], CreditSchedule({"99%": "10%"}), fee=10),  # type: ignore[list-item]
+            "rows: must be ComplianceRow values (got 5)",
+        ),
+    ],
+)
+def test_bad_schedules_and_rows(build: Callable[[], object], message: str) -> None:
+    with pytest.raises(InputError) as info:
+        build()
+    assert str(info.value) == message
