@@ -406,6 +406,24 @@ class Source:
                 )
         return names
 
+    def schema(self) -> Any:
+        """The schema of this source's batches, without reading rows: the first Parquet
+        file's, dictionaries read as their values; text columns for CSV."""
+        import pyarrow as pa
+
+        names = self.columns()
+        if self.fmt == "csv":
+            return pa.schema([pa.field(n, pa.string()) for n in names])
+        import pyarrow.parquet as pq
+
+        schema = pq.ParquetFile(self.files[0]).schema_arrow
+        return pa.schema(
+            [
+                pa.field(f.name, f.type.value_type) if pa.types.is_dictionary(f.type) else f
+                for f in schema
+            ]
+        )
+
     def id_type(self) -> Any:
         """The Arrow type of ``ticket_id`` (dictionaries read as their values)."""
         import pyarrow as pa
@@ -680,9 +698,11 @@ def _lockstep(tickets: Source, events: Source, chunk: int, batch_rows: int) -> I
         if len(valid):
             last = valid[len(valid) - 1]
         events_part, erows = _events_upto(es, last)
+        if events_part is None:  # no events left (or none at all): the tickets have none
+            events_part = _empty(events, es.schema)
         yield Piece(tickets_part, events_part, trows, erows)
     # events after the last ticket: ids the tickets table does not have
-    empty = _empty_tickets(tickets, ts.schema)
+    empty = _empty(tickets, ts.schema)
     while es.pull() or es.rows:
         events_part, erows = es.take(es.rows)
         if events_part is None:
@@ -717,13 +737,9 @@ def _events_upto(es: _Stream, last: Any) -> tuple[Any, I64]:
             return es.take(es.rows)
 
 
-def _empty_tickets(tickets: Source, schema: Any) -> Any:
-    import pyarrow as pa
-
-    if schema is None:
-        names = tickets.columns()
-        schema = pa.schema([pa.field(n, pa.string()) for n in names])
-    return schema.empty_table()
+def _empty(src: Source, schema: Any) -> Any:
+    """No rows of ``src``: in the schema of its batches read so far, else of its file."""
+    return (src.schema() if schema is None else schema).empty_table()
 
 
 def _partitioned(
@@ -790,9 +806,8 @@ def _split(src: Source, parts: int, batch_rows: int, folder: str) -> Any:
         for k, w in writers.items():
             w.close()
             sinks[k].close()
-    if schema is None:
-        names = src.columns()
-        schema = pa.schema([pa.field(n, pa.string()) for n in names] + [pa.field(ROW, pa.int64())])
+    if schema is None:  # no rows: the file's own schema
+        schema = src.schema().append(pa.field(ROW, pa.int64()))
     return schema
 
 
