@@ -301,6 +301,7 @@ def demo(
     from slaclock.reports import compliance
     from slaclock.result_files import write_results
     from slaclock.samples import SAMPLE_NOW, load_sample, sample_files
+    from slaclock.sla_report import compliance_records
 
     write = (out or sys.stdout).write
     began = time.perf_counter()
@@ -374,7 +375,7 @@ def demo(
     if format == "table":
         write("\n".join(line.rstrip() for line in lines) + "\n")
         return 0
-    external_rows = _compliance_records(
+    external_rows = compliance_records(
         compliance(external, by=("severity", "metric"), policy=book), ("severity", "metric")
     )
     document = {
@@ -383,7 +384,7 @@ def demo(
         "now": SAMPLE_NOW,
         "policy": book.name,
         "compliance": external_rows,
-        "internal": _compliance_records(compliance(internal, by=("team",), policy=book), ("team",)),
+        "internal": compliance_records(compliance(internal, by=("team",), policy=book), ("team",)),
         "at_risk_within": AT_RISK_WITHIN,
         "at_risk": [
             {
@@ -407,24 +408,6 @@ def demo(
         neutralise=neutralise_formulas,
     )
     return 0
-
-
-def _compliance_records(
-    rows: Sequence[ComplianceRow], names: Sequence[str]
-) -> list[dict[str, Any]]:
-    return [
-        {
-            **dict(zip(names, r.key, strict=True)),
-            "met": r.met,
-            "breached": r.breached,
-            "pending": r.pending,
-            "cancelled": r.cancelled,
-            "compliance": r.compliance,
-            "required": r.required,
-            "meets_required": r.meets_required,
-        }
-        for r in rows
-    ]
 
 
 DEMO_REPORT = "slaclock-report.html"

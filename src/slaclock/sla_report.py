@@ -51,6 +51,7 @@ __all__ = [
     "SlaReport",
     "UsedDistribution",
     "build_report",
+    "compliance_records",
 ]
 
 DISTRIBUTION_EDGES: tuple[int, ...] = tuple(range(0, 201, 10))
@@ -207,26 +208,9 @@ class SlaReport:
             if rows:
                 out[name] = rows
 
-        def compliance_rows(
-            rows: Sequence[ComplianceRow], names: Sequence[str]
-        ) -> list[dict[str, Any]]:
-            return [
-                {
-                    **dict(zip(names, r.key, strict=True)),
-                    "met": r.met,
-                    "breached": r.breached,
-                    "pending": r.pending,
-                    "cancelled": r.cancelled,
-                    "compliance": r.compliance,
-                    "required": r.required,
-                    "meets_required": r.meets_required,
-                }
-                for r in rows
-            ]
-
-        put("compliance", compliance_rows(self.compliance, ("severity", "metric")))
-        put("monthly", compliance_rows(self.monthly, ("severity", "metric", "period")))
-        put("internal", compliance_rows(self.internal, ("team",)))
+        put("compliance", compliance_records(self.compliance, ("severity", "metric")))
+        put("monthly", compliance_records(self.monthly, ("severity", "metric", "period")))
+        put("internal", compliance_records(self.internal, ("team",)))
         put(
             "service_levels",
             [
@@ -326,6 +310,27 @@ class SlaReport:
 
                 frames[name] = pl.DataFrame(plain, infer_schema_length=None)
         return frames
+
+
+def compliance_records(rows: Sequence[ComplianceRow], names: Sequence[str]) -> list[dict[str, Any]]:
+    """Compliance rows as plain records, the key spelled out under ``names``
+    (the tables of :meth:`SlaReport.tables` and of the command line's demo).
+
+    .. versionadded:: 0.1
+    """
+    return [
+        {
+            **dict(zip(names, r.key, strict=True)),
+            "met": r.met,
+            "breached": r.breached,
+            "pending": r.pending,
+            "cancelled": r.cancelled,
+            "compliance": r.compliance,
+            "required": r.required,
+            "meets_required": r.meets_required,
+        }
+        for r in rows
+    ]
 
 
 def _period_floor(us: int, zone: str, period: str) -> tuple[int, int]:
