@@ -45,16 +45,20 @@ HOSTILE_POLICY = (
 
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    d = tmp_path_factory.mktemp("cli-fuzz")
+    return reset(tmp_path_factory.mktemp("cli-fuzz"))
+
+
+def reset(d: Path) -> Path:
+    """Write the input files afresh: a fuzzed --out may have pointed at one of them."""
     (d / "tickets.csv").write_text(TICKETS)
     (d / "events.csv").write_text(EVENTS)
     (d / "outages.csv").write_text(OUTAGES)
     (d / "hostile.toml").write_text(HOSTILE_POLICY)
     (d / "binary.csv").write_bytes(b"\x00\xff\xfe\x89PNG\r\n")
     (d / "empty.csv").write_text("")
-    (d / "a-directory").mkdir()
+    (d / "a-directory").mkdir(exist_ok=True)
     (d / "policy.toml").write_bytes(example_policy_path().read_bytes())
-    (d / "out").mkdir()
+    (d / "out").mkdir(exist_ok=True)
     return d
 
 
@@ -167,6 +171,7 @@ def inside(folder: Path) -> Iterator[None]:
 @settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])  # examples: the profile's
 @given(data=st.data())
 def test_any_arguments_end_in_an_exit_code(folder: Path, data: st.DataObject) -> None:
+    reset(folder)
     args = data.draw(argv(folder))
     out, err = io.StringIO(), io.StringIO()
     with (
@@ -187,7 +192,7 @@ def test_any_arguments_end_in_an_exit_code(folder: Path, data: st.DataObject) ->
 
 def test_the_working_commands_work(folder: Path) -> None:
     """The base of the mutations: each command runs (so mutations reach real work)."""
-    (folder / "out").mkdir(exist_ok=True)
+    reset(folder)
     for command, words in valid(folder).items():
         out, err = io.StringIO(), io.StringIO()
         with inside(folder), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
